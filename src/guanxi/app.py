@@ -1,0 +1,45 @@
+"""FastAPI assembly: every domain's router, error handling and middleware."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from guanxi import __version__, problems
+from guanxi.config import Settings, get_settings
+from guanxi.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from guanxi.privacy.api import router as privacy_router
+from guanxi.runtime import Runtime, build_runtime
+from guanxi.schemas import PROBLEM_RESPONSES
+from guanxi.staff.api import router as staff_router
+from guanxi.system.api import router as system_router
+
+API_ROUTERS = [staff_router, privacy_router]
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    runtime = runtime or build_runtime(settings or get_settings())
+    runtime.check_startup()
+    app = FastAPI(
+        title="Guanxi",
+        version=__version__,
+        description="Customer relationship, customer care and loyalty for online shops.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+    )
+    app.state.runtime = runtime
+    problems.install(app)
+    app.include_router(system_router)
+    for router in API_ROUTERS:
+        app.include_router(router, responses=PROBLEM_RESPONSES)
+    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
+    return app
+
+
+def serve_app() -> FastAPI:
+    """The factory `guanxi serve` hands to uvicorn (each worker process calls it)."""
+    from guanxi.logs import setup_logging
+
+    settings = get_settings()
+    setup_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

@@ -1,0 +1,73 @@
+"""Named FastAPI dependencies: routes read like sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from guanxi.errors import Forbidden, Unauthorized
+from guanxi.runtime import Runtime
+from guanxi.staff import service as staff_service
+from guanxi.staff.roles import Actor, Perm
+
+SESSION_COOKIE = "guanxi_session"
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `guanxi token create`")
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_db(runtime: RuntimeDep) -> Iterator[Session]:
+    session = runtime.factory()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def current_actor(request: Request, runtime: RuntimeDep,
+                  creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
+    token = creds.credentials if creds else request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise Unauthorized("sign in, or send an API token as `Authorization: Bearer <token>`")
+    # A short session of its own: authentication must not share the route's transaction.
+    with runtime.factory() as session:
+        actor = staff_service.actor_for_token(session, token)
+    request.state.actor = actor
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def require(perm: Perm):
+    def check(actor: CurrentActor) -> Actor:
+        if not actor.can(perm):
+            raise Forbidden(f"the {actor.role.value} role may not do this (needs {perm.value})")
+        return actor
+
+    check.__name__ = f"require_{perm.name}"
+    return check
+
+
+def allowed(perm: Perm):
+    return Annotated[Actor, Depends(require(perm))]
+
+
+AdminActor = allowed(Perm.users_manage)
+AuditReader = allowed(Perm.audit_read)
+TokenManager = allowed(Perm.tokens_manage)
+SystemReader = allowed(Perm.system_read)

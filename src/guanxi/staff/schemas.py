@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field
+
+from guanxi.schemas import PublicModel, StrictModel
+from guanxi.staff.roles import Role
+
+
+class LoginRequest(StrictModel):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class LoginReply(PublicModel):
+    token: str
+    expires_at: dt.datetime
+    role: Role
+
+
+class PasswordChange(StrictModel):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=10, max_length=200)
+
+
+class StaffUserCreate(StrictModel):
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    password: str = Field(min_length=10, max_length=200)
+    role: Role
+    name: str = Field(default="", max_length=200)
+    locale: str = Field(default="zh-CN", pattern=r"^(zh-CN|en)$")
+
+
+class StaffUserPublic(PublicModel):
+    id: int
+    email: str
+    name: str
+    role: Role
+    locale: str
+    active: bool
+    created_at: dt.datetime
+    last_login_at: dt.datetime | None
+
+
+class StaffUsersPublic(PublicModel):
+    items: list[StaffUserPublic]
+    count: int
+
+
+class TokenCreate(StrictModel):
+    name: str = Field(min_length=1, max_length=100)
+    role: Role
+
+
+class TokenPublic(PublicModel):
+    id: int
+    name: str
+    role: Role
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+
+
+class TokenCreated(TokenPublic):
+    token: str
+
+
+class TokensPublic(PublicModel):
+    items: list[TokenPublic]
+    count: int
+
+
+class Me(PublicModel):
+    kind: str
+    name: str
+    role: Role
+    permissions: list[str]

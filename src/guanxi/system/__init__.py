@@ -1,0 +1,1 @@
+"""Health, readiness and the doctor's checks."""

@@ -1,0 +1,21 @@
+"""Imports every domain's models so that Base.metadata knows all tables (migrations, tests)."""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy import MetaData
+
+from guanxi.db import Base
+
+DOMAIN_MODELS = [
+    "guanxi.staff.models",
+    "guanxi.privacy.models",
+    "guanxi.scheduler.models",
+]
+
+
+def metadata() -> MetaData:
+    for name in DOMAIN_MODELS:
+        importlib.import_module(name)
+    return Base.metadata
