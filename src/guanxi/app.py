@@ -7,13 +7,15 @@ from fastapi import FastAPI
 from guanxi import __version__, problems
 from guanxi.config import Settings, get_settings
 from guanxi.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from guanxi.customers import timeline as _customer_timeline  # noqa: F401  (registers timeline sources)
+from guanxi.customers.api import router as customers_router
 from guanxi.privacy.api import router as privacy_router
 from guanxi.runtime import Runtime, build_runtime
 from guanxi.schemas import PROBLEM_RESPONSES
 from guanxi.staff.api import router as staff_router
 from guanxi.system.api import router as system_router
 
-API_ROUTERS = [staff_router, privacy_router]
+API_ROUTERS = [staff_router, customers_router, privacy_router]
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict
+
+
+def _iso_timestamp(value: Any) -> Any:
+    # Strict models still take ISO 8601 text for times (JSON has no datetime type), nothing else.
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("not an ISO 8601 timestamp (e.g. 2026-11-11T10:00:00+08:00)") from None
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_timestamp)]
 
 
 class StrictModel(BaseModel):

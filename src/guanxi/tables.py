@@ -12,6 +12,7 @@ DOMAIN_MODELS = [
     "guanxi.staff.models",
     "guanxi.privacy.models",
     "guanxi.scheduler.models",
+    "guanxi.customers.models",
 ]
 
 
