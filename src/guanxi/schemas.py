@@ -54,3 +54,9 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (409, "Conflict"), (413, "Body too large"), (422, "Invalid data"), (423, "Locked"),
     ]
 }
+
+
+# Ids in paths: bounded so a huge number is a 422, not a driver overflow.
+from fastapi import Path  # noqa: E402
+
+IdPath = Annotated[int, Path(ge=1, le=2**62, description="a numeric id")]

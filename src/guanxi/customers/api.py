@@ -17,6 +17,7 @@ from guanxi.customers.schemas import (
 from guanxi.deps import CustomerReader, CustomerWriter, OrderWriter, RuntimeDep, SessionDep
 from guanxi.pagination import MAX_LIMIT, decode_cursor, next_cursor
 from guanxi.privacy import audit
+from guanxi.schemas import IdPath
 from guanxi.staff.roles import Perm
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
@@ -54,7 +55,7 @@ def search_customers(
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerPublic)
-def get_customer(customer_id: int, actor: CustomerReader, session: SessionDep, runtime: RuntimeDep,
+def get_customer(customer_id: IdPath, actor: CustomerReader, session: SessionDep, runtime: RuntimeDep,
                  reveal: Annotated[bool, Query(description="personal data in full (audited) when the role allows")] = True
                  ) -> CustomerPublic:
     """The customer 360. Roles without personal-data access see it masked; every full read is audited."""
@@ -68,7 +69,7 @@ def get_customer(customer_id: int, actor: CustomerReader, session: SessionDep, r
 
 
 @router.patch("/customers/{customer_id}", response_model=CustomerCreated)
-def update_customer(customer_id: int, body: CustomerUpdate, actor: CustomerWriter, session: SessionDep,
+def update_customer(customer_id: IdPath, body: CustomerUpdate, actor: CustomerWriter, session: SessionDep,
                     runtime: RuntimeDep) -> CustomerCreated:
     customer = profiles.update_profile(session, runtime.cipher, customer_id, body.model_dump(exclude_none=True))
     session.commit()
@@ -76,7 +77,7 @@ def update_customer(customer_id: int, body: CustomerUpdate, actor: CustomerWrite
 
 
 @router.post("/customers/{customer_id}/consents", status_code=201)
-def change_consent(customer_id: int, body: ConsentChange, actor: CustomerWriter, session: SessionDep) -> dict:
+def change_consent(customer_id: IdPath, body: ConsentChange, actor: CustomerWriter, session: SessionDep) -> dict:
     customer = profiles.live_customer(session, customer_id)
     row = consents.set_consent(session, customer.id, body.channel, body.purpose, body.granted,
                                source=body.source or actor.ref, notice_version=body.notice_version)
@@ -129,7 +130,7 @@ def create_orders(body: OrderBatch, actor: OrderWriter, session: SessionDep, run
 
 @router.post("/orders/{order_id}/refunds", response_model=RefundCreated, status_code=201,
              responses={200: {"model": RefundCreated, "description": "Seen before"}})
-def create_refund(order_id: int, body: RefundCreate, actor: OrderWriter, session: SessionDep,
+def create_refund(order_id: IdPath, body: RefundCreate, actor: OrderWriter, session: SessionDep,
                   response: Response) -> RefundCreated:
     """Refund by amount or by lines; idempotent on external_id; 422 when more than was paid."""
     lines = [refunds.RefundLineIn(l.sku, l.quantity) for l in body.lines] if body.lines else None
