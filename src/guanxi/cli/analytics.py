@@ -1,0 +1,53 @@
+"""Analytics from the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from guanxi.cli import app, context
+from guanxi.errors import Invalid
+
+out = Console()
+analytics_app = typer.Typer(help="Lifetime value, RFM and other figures.", no_args_is_help=True)
+app.add_typer(analytics_app, name="analytics")
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@analytics_app.command("clv")
+def clv(calibration_end: str = typer.Option(..., help="last day of the calibration period (YYYY-MM-DD)"),
+        holdout_end: str = typer.Option(None, help="last day of the holdout period, to check the forecast"),
+        currency: str = typer.Option(None, help="only orders in this currency"),
+        as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
+    """Fit BG/NBD and Gamma-Gamma on the shop's orders (weeks, same-day purchases merged)."""
+    from guanxi.analytics.shop_clv import fit_shop
+
+    cal, hold = _date(calibration_end, "--calibration-end"), _date(holdout_end, "--holdout-end")
+    rt = context.runtime()
+    with rt.factory() as session:
+        result = fit_shop(session, calibration_end=cal, holdout_end=hold, timezone=rt.settings.default_timezone,
+                          currency=currency)
+    rt.dispose()
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    table = Table("model", "parameter", "value", title=f"{result['customers']} customers to {cal}")
+    for model in ("bgnbd", "gamma_gamma"):
+        for key, value in result[model].items():
+            table.add_row(model, key, f"{value:.4f}" if isinstance(value, float) else str(value))
+    out.print(table)
+    if "holdout" in result:
+        h = result["holdout"]
+        out.print(f"holdout to {h['end']}: predicted {h['predicted']:.0f} repeat purchases, actual {h['actual']}")
