@@ -14,6 +14,7 @@ from guanxi.runtime import Runtime, build_runtime
 from guanxi.schemas import PROBLEM_RESPONSES
 from guanxi.staff.api import router as staff_router
 from guanxi.system.api import router as system_router
+from guanxi.web import install as install_web
 
 API_ROUTERS = [staff_router, customers_router, privacy_router]
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(router, responses=PROBLEM_RESPONSES)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
+    install_web(app)  # admin console and member pages (guanxi.web)
     return app
 
 

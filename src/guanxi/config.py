@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     shopify_webhook_secret: str | None = None
     stuck_shipment_days: int = Field(default=5, ge=1)
 
+    smtp_host: str | None = Field(default=None, description="SMTP server for member sign-in codes")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "guanxi@localhost"
+
     @field_validator("database_url")
     @classmethod
     def _parsable_url(cls, value: str | None) -> str | None:

@@ -13,6 +13,7 @@ DOMAIN_MODELS = [
     "guanxi.privacy.models",
     "guanxi.scheduler.models",
     "guanxi.customers.models",
+    "guanxi.web.models",
 ]
 
 

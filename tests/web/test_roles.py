@@ -1,0 +1,67 @@
+"""Roles decide the menu and the pages; a page the role may not open is a 403 page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .forms import csrf_of, sign_in
+
+MENU_LINK = re.compile(r'<nav class="menu".*?</nav>', re.S)
+
+
+def menu_of(html: str) -> list[str]:
+    return re.findall(r'<a href="([^"]+)"', MENU_LINK.search(html).group(0))
+
+
+@pytest.mark.parametrize("role, landing, menu", [
+    ("admin", "/dashboard", ["/dashboard", "/customers", "/imports", "/settings/tokens"]),
+    ("operations", "/dashboard", ["/dashboard", "/customers", "/imports", "/account"]),
+    ("service", "/customers", ["/customers", "/account"]),
+    ("analyst", "/dashboard", ["/dashboard", "/customers", "/account"]),
+    ("tech", "/imports", ["/imports", "/settings/tokens"]),
+    ("content", "/account", ["/account"]),
+])
+def test_menu_and_landing_page_per_role(client, make_staff, role, landing, menu):
+    reply = sign_in(client, make_staff(role))
+    assert reply.headers["location"] == landing
+    assert menu_of(client.get("/account").text) == menu
+
+
+@pytest.mark.parametrize("role, path", [
+    ("service", "/dashboard"), ("analyst", "/settings/tokens"), ("tech", "/customers"),
+    ("operations", "/settings/audit"), ("content", "/imports"), ("service", "/settings/staff"),
+])
+def test_forbidden_pages_are_a_403_page(client, make_staff, role, path):
+    sign_in(client, make_staff(role))
+    reply = client.get(path)
+    assert reply.status_code == 403
+    assert reply.headers["content-type"].startswith("text/html")
+    assert "Your role may not open this page." in reply.text
+
+
+def test_settings_pages_list_only_what_the_role_may_open(staff_client):
+    html = staff_client("tech").get("/settings/tokens").text
+    subnav = re.search(r'<nav class="subnav".*?</nav>', html, re.S).group(0)
+    assert "/settings/tokens" in subnav and "/settings/staff" not in subnav and "/settings/audit" not in subnav
+
+
+def test_a_role_without_personal_data_access_cannot_reveal(staff_client, seed_customer):
+    client = staff_client("analyst")
+    customer_id = seed_customer()
+    html = client.get(f"/customers/{customer_id}").text
+    assert "Reveal personal data" not in html and "138****8000" in html
+    token = csrf_of(html)
+    assert client.post(f"/customers/{customer_id}/reveal", data={"csrf_token": token}).status_code == 403
+    # Read-only roles get no editing forms either.
+    assert "Add note" not in html and "Add tag" not in html
+
+
+def test_a_token_cannot_grant_more_than_its_creator(staff_client):
+    client = staff_client("tech")
+    html = client.get("/settings/tokens").text
+    options = re.findall(r'<option value="(\w+)"', html)
+    assert "tech" in options and "admin" not in options and "service" not in options
+    reply = client.post("/settings/tokens", data={"name": "sneaky", "role": "admin", "csrf_token": csrf_of(html)})
+    assert reply.status_code == 422 and "Choose a role you may grant." in reply.text
