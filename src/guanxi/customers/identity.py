@@ -21,6 +21,8 @@ from guanxi.dialect import insert_ignoring_conflicts
 from guanxi.privacy.crypto import PiiCipher
 
 CHUNK = 900
+# Bulk statements name the Core tables, not the ORM classes: same SQL, less per-statement overhead.
+CUSTOMERS, IDENTITIES = Customer.__table__, Identity.__table__
 
 
 def identity_hash(cipher: PiiCipher, key: IdentityKey) -> str:
@@ -37,7 +39,7 @@ def owners_of(session: Session, hashes: Iterable[str]) -> dict[str, int]:
     unique = list(dict.fromkeys(hashes))
     for part in chunks(unique):
         rows = session.execute(
-            select(Identity.value_hash, Identity.customer_id).where(Identity.value_hash.in_(part)))
+            select(IDENTITIES.c.value_hash, IDENTITIES.c.customer_id).where(IDENTITIES.c.value_hash.in_(part)))
         found.update((h, cid) for h, cid in rows)
     return found
 
@@ -123,7 +125,7 @@ def resolve_people(session: Session, cipher: PiiCipher, people: Sequence[PersonI
                                   "value_hash": h, "created_at": now})
     inserted: set[str] = set()
     for part in chunks(identity_rows, 500):
-        stmt = insert_ignoring_conflicts(session, Identity, ["value_hash"]).returning(Identity.value_hash)
+        stmt = insert_ignoring_conflicts(session, IDENTITIES, ["value_hash"]).returning(IDENTITIES.c.value_hash)
         inserted.update(session.scalars(stmt, list(part)).all())
     lost = [r for r in identity_rows if r["value_hash"] not in inserted]
     if lost:
@@ -150,7 +152,7 @@ def _insert_customers(session: Session, rows: list[dict]) -> list[int]:
     columns = sorted({k for r in rows for k in r})
     uniform = [{c: r.get(c) for c in columns} for r in rows]
     for part in chunks(uniform, 500):
-        result = session.execute(insert(Customer).returning(Customer.id, sort_by_parameter_order=True), list(part))
+        result = session.execute(insert(CUSTOMERS).returning(CUSTOMERS.c.id, sort_by_parameter_order=True), list(part))
         ids.extend(result.scalars().all())
     return ids
 

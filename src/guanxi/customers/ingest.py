@@ -21,6 +21,9 @@ from guanxi.dialect import insert_ignoring_conflicts
 from guanxi.privacy.crypto import PiiCipher
 
 ORDER_STATUSES = ("pending", "paid", "cancelled", "refunded", "partially_refunded")
+# Statements name the Core tables, not the ORM classes: the same SQL and rows, without the ORM's
+# bulk-insert bookkeeping, which cost about a quarter of the CPU of a one-order delivery.
+ORDERS, LINES, PRODUCTS = Order.__table__, OrderLine.__table__, Product.__table__
 
 
 def existing_orders(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int, str]]:
@@ -32,8 +35,8 @@ def existing_orders(session: Session, keys: Sequence[tuple[str, str]]) -> dict[t
     for source, exts in by_source.items():
         for part in chunks(list(dict.fromkeys(exts))):
             rows = session.execute(
-                select(Order.external_id, Order.id, Order.customer_id, Order.status)
-                .where(Order.source == source, Order.external_id.in_(part))
+                select(ORDERS.c.external_id, ORDERS.c.id, ORDERS.c.customer_id, ORDERS.c.status)
+                .where(ORDERS.c.source == source, ORDERS.c.external_id.in_(part))
             )
             for ext, oid, cid, status in rows:
                 found[(source, ext)] = (oid, cid, status)
@@ -88,8 +91,8 @@ def _insert_orders(session: Session, orders: list[OrderIn], customer_of: dict, n
     } for o in orders]
     inserted: dict[tuple[str, str], int] = {}
     for part in chunks(rows, 500):
-        stmt = insert_ignoring_conflicts(session, Order, ["source", "external_id"]).returning(
-            Order.id, Order.source, Order.external_id)
+        stmt = insert_ignoring_conflicts(session, ORDERS, ["source", "external_id"]).returning(
+            ORDERS.c.id, ORDERS.c.source, ORDERS.c.external_id)
         for oid, source, ext in session.execute(stmt, list(part)):
             inserted[(source, ext)] = oid
     return inserted
@@ -100,7 +103,7 @@ def _insert_lines(session: Session, pairs: list[tuple[int, OrderIn]]) -> None:
              "quantity": line.quantity, "unit_price_minor": line.unit_price_minor, "refunded_quantity": 0}
             for oid, o in pairs for n, line in enumerate(o.lines, start=1)]
     for part in chunks(rows, 1000):
-        session.execute(insert(OrderLine), list(part))
+        session.execute(insert(LINES), list(part))
 
 
 def _ensure_products(session: Session, lines, orders) -> None:
@@ -115,7 +118,7 @@ def _ensure_products(session: Session, lines, orders) -> None:
         return
     known = set()
     for part in chunks(list(by_sku)):
-        known.update(session.scalars(select(Product.sku).where(Product.sku.in_(part))))
+        known.update(session.scalars(select(PRODUCTS.c.sku).where(PRODUCTS.c.sku.in_(part))))
     missing = [row for sku, row in by_sku.items() if sku not in known]
     for part in chunks(missing, 500):
-        session.execute(insert_ignoring_conflicts(session, Product, ["sku"]), list(part))
+        session.execute(insert_ignoring_conflicts(session, PRODUCTS, ["sku"]), list(part))
