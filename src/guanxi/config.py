@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -91,6 +92,10 @@ def load_settings(**overrides) -> Settings:
         field = str(err["loc"][0]) if err["loc"] else "?"
         msg = err["msg"].removeprefix("Value error, ")
         raise ConfigError(f"GUANXI_{field.upper()}: {msg}") from None
+    except SettingsError as exc:  # a list or dict setting that is not valid JSON
+        match = re.search(r'field "(\w+)"', str(exc))
+        field = match.group(1) if match else "?"
+        raise ConfigError(f"GUANXI_{field.upper()}: not valid JSON (e.g. [\"a.b\", \"c.d\"])") from None
 
 
 @functools.cache

@@ -30,7 +30,8 @@ class JsonFormatter(logging.Formatter):
         }
         for key in ("method", "path", "status", "duration_ms", "actor", "job"):
             if hasattr(record, key):
-                entry[key] = getattr(record, key)
+                value = getattr(record, key)
+                entry[key] = scrub(value) if isinstance(value, str) else value  # a path may hold an e-mail
         if record.exc_info:
             entry["exc"] = scrub(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)

@@ -7,6 +7,7 @@ import time
 import uuid
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guanxi.db import transaction
@@ -19,8 +20,15 @@ log = logging.getLogger("guanxi.http")
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised from `receive`: an HTTPException, so FastAPI's body parsing passes it on as a 413."""
+
+    def __init__(self, limit: int):
+        super().__init__(413, _too_large_detail(limit))
+
+
+def _too_large_detail(limit: int) -> str:
+    return f"the request body is larger than {limit // (1024 * 1024)} MB; split it into smaller batches"
 
 
 class BodyLimitMiddleware:
@@ -33,8 +41,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         limit = self.max_bytes
-        too_large = problem(413, f"the request body is larger than {limit // (1024 * 1024)} MB; "
-                                 "split it into smaller batches")
+        too_large = problem(413, _too_large_detail(limit))
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 return await too_large(scope, receive, send)
@@ -47,7 +54,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -76,18 +83,29 @@ class RequestContextMiddleware:
         rid = incoming if 0 < len(incoming) <= 40 and incoming.isprintable() else uuid.uuid4().hex[:16]
         token = request_id.set(rid)
         status = 500
+        started = False
         start = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except HTTPException:  # e.g. BodyTooLarge from outside a route: the outer layer answers it
+            raise
+        except Exception:
+            # Answered here rather than by Starlette's outer error handler, so that the log line
+            # and the reply both carry the request id the reply's detail promises.
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            await problem(500, "an unexpected error occurred; it has been logged with the request id",
+                          title="Internal Server Error")(scope, receive, send_with_id)
         finally:
             method, path = scope["method"], scope["path"]
             ms = round((time.perf_counter() - start) * 1000, 1)

@@ -115,6 +115,8 @@ class Worker:
     def drain_tasks(self, limit: int | None = None) -> int:
         done = 0
         kinds = [k for k in TASK_HANDLERS if self._selected(k)]
+        if not kinds:  # claim_task reads no kinds as "any kind": this worker could not run them
+            return 0
         while not self._stopping.is_set() and (limit is None or done < limit):
             task = leases.claim_task(self.factory, self.owner, self.lease, kinds=kinds)
             if task is None:

@@ -6,6 +6,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from guanxi.errors import ConfigError, GuanxiError
 
@@ -23,10 +24,10 @@ def main() -> None:
     try:
         app()
     except ConfigError as exc:
-        err.print(f"[red]error:[/red] {exc.detail}", highlight=False, markup=True)
+        err.print(f"[red]error:[/red] {escape(exc.detail)}", highlight=False, markup=True)
         sys.exit(2)
     except GuanxiError as exc:
-        err.print(f"[red]error:[/red] {exc.detail}", highlight=False, markup=True)
+        err.print(f"[red]error:[/red] {escape(exc.detail)}", highlight=False, markup=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from guanxi.errors import ConfigError
+
 PERIOD_FORMATS = {
     "minutely": "%Y-%m-%dT%H:%M",
     "hourly": "%Y-%m-%dT%H",
@@ -55,4 +57,7 @@ def period_of(every: str, now: dt.datetime) -> str:
 
 def load_job_modules(extra: list[str] | None = None) -> None:
     for name in [*CORE_JOB_MODULES, *(extra or [])]:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise ConfigError(f"GUANXI_JOB_MODULES: cannot import {name!r} ({exc})") from None

@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Request, Response, status
 
 from guanxi.deps import SESSION_COOKIE, AdminActor, CurrentActor, RuntimeDep, SessionDep, TokenManager
-from guanxi.errors import GuanxiError, Unauthorized
+from guanxi.errors import Forbidden, GuanxiError, Unauthorized
 from guanxi.privacy import audit
 from guanxi.privacy.audit import AuditKind
 from guanxi.staff import service
@@ -92,6 +92,10 @@ def list_tokens(actor: TokenManager, session: SessionDep) -> TokensPublic:
 @router.post("/tokens", response_model=TokenCreated, status_code=201)
 def create_token(body: TokenCreate, actor: TokenManager, session: SessionDep) -> TokenCreated:
     """Create an API token; its value is shown in this reply only."""
+    if not ROLE_PERMISSIONS[body.role] <= ROLE_PERMISSIONS[actor.role]:
+        # Otherwise a tech token could mint an admin token and read what tech may not.
+        raise Forbidden(f"the {actor.role.value} role may not create a token with the {body.role.value} role "
+                        "(it would have permissions this role lacks)")
     row, plain = service.create_token(session, name=body.name, role=body.role)
     audit.record(session, AuditKind.token_created, actor, subject_type="token", subject_id=row.name)
     session.commit()

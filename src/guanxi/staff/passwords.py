@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
-# Verifying against this when the user is unknown keeps the timing the same.
-_DUMMY = _hasher.hash("guanxi-dummy-password")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this when the user is unknown keeps the timing the same.
+
+    Made on first use, not at import: a hash costs ~0.1 s, which every CLI command would pay.
+    """
+    return _hasher.hash("guanxi-dummy-password")
 
 
 def hash_password(password: str) -> str:
@@ -17,6 +25,6 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False

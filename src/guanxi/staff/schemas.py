@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import Field
 
 from guanxi.schemas import PublicModel, StrictModel
 from guanxi.staff.roles import Role
+
+# JSON has no enum type: a role arrives as its string value, so this field is not strict
+# (a strict field takes only Role instances, which a JSON body can never hold).
+RoleName = Annotated[Role, Field(strict=False)]
 
 
 class LoginRequest(StrictModel):
@@ -27,7 +32,7 @@ class PasswordChange(StrictModel):
 class StaffUserCreate(StrictModel):
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     password: str = Field(min_length=10, max_length=200)
-    role: Role
+    role: RoleName
     name: str = Field(default="", max_length=200)
     locale: str = Field(default="zh-CN", pattern=r"^(zh-CN|en)$")
 
@@ -50,7 +55,7 @@ class StaffUsersPublic(PublicModel):
 
 class TokenCreate(StrictModel):
     name: str = Field(min_length=1, max_length=100)
-    role: Role
+    role: RoleName
 
 
 class TokenPublic(PublicModel):
