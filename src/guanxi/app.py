@@ -8,15 +8,19 @@ from guanxi import __version__, problems
 from guanxi.config import Settings, get_settings
 from guanxi.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from guanxi.customers import timeline as _customer_timeline  # noqa: F401  (registers timeline sources)
+from guanxi.customers import privacy_hooks as _customer_privacy  # noqa: F401  (registers exporter and eraser)
 from guanxi.customers.api import router as customers_router
+from guanxi.customers.shipments_api import router as shipments_router
+from guanxi.customers.webhooks_api import router as webhooks_router
 from guanxi.privacy.api import router as privacy_router
+from guanxi.privacy.requests_api import router as privacy_requests_router
 from guanxi.runtime import Runtime, build_runtime
 from guanxi.schemas import PROBLEM_RESPONSES
 from guanxi.staff.api import router as staff_router
 from guanxi.system.api import router as system_router
 from guanxi.web import install as install_web
 
-API_ROUTERS = [staff_router, customers_router, privacy_router]
+API_ROUTERS = [staff_router, customers_router, privacy_router, privacy_requests_router, webhooks_router, shipments_router]
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     shopify_webhook_secret: str | None = None
     stuck_shipment_days: int = Field(default=5, ge=1)
+    retention_events_days: int = Field(default=730, ge=1)  # customer events older than this are deleted
 
     smtp_host: str | None = Field(default=None, description="SMTP server for member sign-in codes")
     smtp_port: int = Field(default=25, ge=1, le=65535)

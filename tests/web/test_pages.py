@@ -162,6 +162,74 @@ def test_audit_viewer_filters_and_pages(staff_client, monkeypatch):
 
 def test_imports_page_is_a_labelled_upload_form(staff_client):
     html = staff_client("tech").get("/imports").text
-    assert 'enctype="multipart/form-data"' in html and 'action="/api/v1/imports?csrf_token=' in html
-    for field in ("f-kind", "f-format", "f-file"):
+    assert 'enctype="multipart/form-data"' in html and 'name="csrf_token"' in html
+    for field in ("f-kind", "f-format", "f-file", "f-dry-run"):
         assert f'<label for="{field}">' in html
+
+
+def test_import_upload_progress_and_error_report(staff_client, runtime):
+    import pytest
+
+    pytest.importorskip("guanxi.customers.imports_api")
+    from guanxi.worker import Worker
+
+    client = staff_client("tech")
+    content = ("source,external_id,customer_email,placed_at,currency,total,sku,quantity,unit_price\n"
+               "shop,u1,buyer1@example.com,2026-11-11 10:00,CNY,10.00,SKU-1,1,10.00\n"
+               "shop,u2,not-an-email,2026-11-11 10:00,CNY,12.00,SKU-1,1,12.00\n").encode()
+    token = csrf_of(client.get("/imports").text)
+    reply = client.post("/imports", data={"kind": "orders", "format": "guanxi", "csrf_token": token},
+                        files={"file": ("orders.csv", content, "text/csv")}, follow_redirects=False)
+    assert reply.status_code == 303, reply.text
+    status_page = reply.headers["location"]
+    queued = client.get(status_page, headers={"HX-Request": "true"}).text
+    assert 'data-status="queued"' in queued and 'hx-trigger="every 1s"' in queued and "<html" not in queued
+
+    Worker(runtime.factory, runtime.settings, only=["customers.import"]).drain_tasks()
+    done = client.get(status_page).text
+    assert 'data-status="done"' in done and "every 1s" not in done
+    assert 'data-summary="bad_rows">1<' in done and 'data-summary="orders_created">1<' in done
+    report_url = re.search(r'href="([^"]+)" id="error-report"', done).group(1)
+    report = client.get(report_url)
+    assert report.status_code == 200 and "not-an-email" not in report.text  # masked for the tech role
+    assert "customer_email" in report.text
+
+    bad = client.post("/imports", data={"kind": "orders", "format": "guanxi", "csrf_token": token},
+                      files={"file": ("orders.xlsx", b"PK\x03\x04", "application/octet-stream")})
+    assert bad.status_code == 422 and "is not a CSV file" in bad.text
+
+
+def _candidate(runtime, a_id: int, b_id: int) -> int:
+    from guanxi.customers.models import DuplicateCandidate
+
+    with runtime.factory() as session:
+        row = DuplicateCandidate(a_id=a_id, b_id=b_id, score=0.91, reasons=["same name", "phone typo"])
+        session.add(row)
+        session.commit()
+        return row.id
+
+
+def test_duplicates_merge_undo_and_dismiss(staff_client, seed_customer, runtime):
+    client = staff_client("service")
+    a = seed_customer(email="li.lei@example.com", phone="+8613800138000", name="Li Lei")
+    b = seed_customer(email="lilei@example.com", phone="+8613800138001", name="Li Lei")
+    candidate = _candidate(runtime, a, b)
+    html = client.get("/duplicates").text
+    assert f'data-candidate="{candidate}"' in html and "phone typo" in html
+    assert "138****8000" in html and "+8613800138000" not in html  # masked in the queue
+
+    reply = post_form(client, "/duplicates", f"/duplicates/{candidate}/merge", {"survivor_id": str(a)},
+                      headers={"HX-Request": "true"})
+    assert "The profiles were merged." in reply.text and "<html" not in reply.text
+    assert client.get(f"/customers/{b}", follow_redirects=False).headers["location"] == f"/customers/{a}"
+    undo_url = re.search(r'action="(/merges/\d+/undo)"', reply.text).group(1)
+    reply = post_form(client, "/duplicates", undo_url, headers={"HX-Request": "true"})
+    assert "The merge was undone" in reply.text
+    assert client.get(f"/customers/{b}").status_code == 200
+
+    other = _candidate(runtime, a, seed_customer(email="x@example.com", phone="+8613700000000", name="X"))
+    reply = post_form(client, "/duplicates", f"/duplicates/{other}/dismiss", follow_redirects=False)
+    assert reply.status_code == 303
+    assert f'data-candidate="{other}"' not in client.get("/duplicates").text
+    again = post_form(client, "/duplicates", f"/duplicates/{other}/dismiss")
+    assert again.status_code == 409 and "already dismissed" in again.text

@@ -16,9 +16,9 @@ def menu_of(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("role, landing, menu", [
-    ("admin", "/dashboard", ["/dashboard", "/customers", "/imports", "/settings/tokens"]),
-    ("operations", "/dashboard", ["/dashboard", "/customers", "/imports", "/account"]),
-    ("service", "/customers", ["/customers", "/account"]),
+    ("admin", "/dashboard", ["/dashboard", "/customers", "/duplicates", "/imports", "/settings/tokens"]),
+    ("operations", "/dashboard", ["/dashboard", "/customers", "/duplicates", "/imports", "/account"]),
+    ("service", "/customers", ["/customers", "/duplicates", "/account"]),
     ("analyst", "/dashboard", ["/dashboard", "/customers", "/account"]),
     ("tech", "/imports", ["/imports", "/settings/tokens"]),
     ("content", "/account", ["/account"]),
@@ -32,6 +32,7 @@ def test_menu_and_landing_page_per_role(client, make_staff, role, landing, menu)
 @pytest.mark.parametrize("role, path", [
     ("service", "/dashboard"), ("analyst", "/settings/tokens"), ("tech", "/customers"),
     ("operations", "/settings/audit"), ("content", "/imports"), ("service", "/settings/staff"),
+    ("analyst", "/duplicates"),
 ])
 def test_forbidden_pages_are_a_403_page(client, make_staff, role, path):
     sign_in(client, make_staff(role))

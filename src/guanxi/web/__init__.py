@@ -27,6 +27,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.dashboard",
     "guanxi.web.pages.customers",
     "guanxi.web.pages.customer360",
+    "guanxi.web.pages.duplicates",
     "guanxi.web.pages.imports",
     "guanxi.web.pages.settings",
     "guanxi.web.pages.audit",
