@@ -17,7 +17,8 @@ PERIOD_FORMATS = {
 }
 
 # Each domain with scheduled work lists its jobs module here.
-CORE_JOB_MODULES = ["guanxi.privacy.jobs", "guanxi.customers.shipment_jobs", "guanxi.customers.retention"]
+CORE_JOB_MODULES = ["guanxi.privacy.jobs", "guanxi.customers.shipment_jobs", "guanxi.customers.retention",
+                    "guanxi.customers.jobs"]
 
 
 @dataclass(frozen=True)
