@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     shopify_webhook_secret: str | None = None
     stuck_shipment_days: int = Field(default=5, ge=1)
+    dedup_auto_merge_threshold: float = Field(default=0.9, gt=0, le=1)  # `guanxi dedup` merges pairs scoring this
     retention_events_days: int = Field(default=730, ge=1)  # customer events older than this are deleted
 
     smtp_host: str | None = Field(default=None, description="SMTP server for member sign-in codes")
