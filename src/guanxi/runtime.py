@@ -26,7 +26,7 @@ class Runtime:
 
     @cached_property
     def cipher(self) -> PiiCipher:
-        return PiiCipher(self.secrets)
+        return PiiCipher(self.secrets, reload=lambda: read_secrets(self.settings.secrets_path))
 
     def check_startup(self) -> None:
         """Refuse to serve in production without real secrets."""

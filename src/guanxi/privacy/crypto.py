@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -15,10 +16,20 @@ from guanxi.privacy.secrets import Secrets
 class PiiCipher:
     """Encrypts text as `kid.base64(nonce|ciphertext)`; the kid names the data key."""
 
-    def __init__(self, secrets: Secrets):
+    def __init__(self, secrets: Secrets, reload: Callable[[], Secrets] | None = None):
+        self._reload = reload
+        self._load(secrets)
+
+    def _load(self, secrets: Secrets) -> None:
         self._keys = {kid: AESGCM(k) for kid, k in secrets.pii_keys.items()}
         self.active_key_id = secrets.active_key_id
         self._index_key = secrets.blind_index_key
+
+    def _key(self, kid: str) -> AESGCM:
+        # A key rotated in by another process (`guanxi keys rotate`): read the secrets again.
+        if kid not in self._keys and self._reload is not None:
+            self._load(self._reload())
+        return self._keys[kid]
 
     def encrypt(self, plaintext: str | None, *, context: str = "") -> str | None:
         if plaintext is None:
@@ -32,7 +43,7 @@ class PiiCipher:
             return None
         kid, _, body = token.partition(".")
         raw = base64.b64decode(body)
-        return self._keys[kid].decrypt(raw[:12], raw[12:], context.encode()).decode()
+        return self._key(kid).decrypt(raw[:12], raw[12:], context.encode()).decode()
 
     @staticmethod
     def key_id_of(token: str | None) -> str | None:
