@@ -217,6 +217,7 @@ def test_duplicates_merge_undo_and_dismiss(staff_client, seed_customer, runtime)
     a = seed_customer(email="li.lei@example.com", phone="+8613800138000", name="Li Lei")
     b = seed_customer(email="lilei@example.com", phone="+8613800138001", name="Li Lei")
     candidate = _candidate(runtime, a, b)
+    post_form(client, f"/customers/{b}", f"/customers/{b}/notes", {"body": "Asked for gift wrapping"})
     html = client.get("/duplicates").text
     assert f'data-candidate="{candidate}"' in html and "phone typo" in html
     assert "138****8000" in html and "+8613800138000" not in html  # masked in the queue
@@ -225,6 +226,7 @@ def test_duplicates_merge_undo_and_dismiss(staff_client, seed_customer, runtime)
                       headers={"HX-Request": "true"})
     assert "The profiles were merged." in reply.text and "<html" not in reply.text
     assert client.get(f"/customers/{b}", follow_redirects=False).headers["location"] == f"/customers/{a}"
+    assert "Asked for gift wrapping" in client.get(f"/customers/{a}").text  # notes follow the person
     undo_url = re.search(r'action="(/merges/\d+/undo)"', reply.text).group(1)
     reply = post_form(client, "/duplicates", undo_url, headers={"HX-Request": "true"})
     assert "The merge was undone" in reply.text

@@ -1,15 +1,17 @@
 """Staff notes on a customer, and tag edits made on the 360 page.
 
-Notes are personal data about the person: they are in the person's export, removed on
-erasure, and move with a merge.
+Notes are personal data about the person: they are in the person's export and removed on
+erasure. A merge moves no note: a profile shows its own notes and those of every profile
+merged into it, so an unmerge needs nothing undone here.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from guanxi.customers import hooks, normalise, profiles
+from guanxi.customers.privacy_hooks import person_ids
 from guanxi.db import utcnow
 from guanxi.errors import Invalid, NotFound
 from guanxi.web.models import CustomerNote
@@ -31,13 +33,15 @@ def add_note(session: Session, customer_id: int, author: str, body: str) -> Cust
 
 
 def notes_of(session: Session, customer_id: int, limit: int = 100) -> list[CustomerNote]:
-    return list(session.scalars(select(CustomerNote).where(CustomerNote.customer_id == customer_id)
+    """The person's notes: this profile's and those of the profiles merged into it."""
+    ids = person_ids(session, customer_id)
+    return list(session.scalars(select(CustomerNote).where(CustomerNote.customer_id.in_(ids))
                                 .order_by(CustomerNote.created_at.desc(), CustomerNote.id.desc()).limit(limit)))
 
 
 def delete_note(session: Session, customer_id: int, note_id: int) -> None:
     note = session.get(CustomerNote, note_id)
-    if note is None or note.customer_id != customer_id:
+    if note is None or note.customer_id not in person_ids(session, customer_id):
         raise NotFound(f"no note {note_id} on customer {customer_id}")
     session.delete(note)
 
@@ -64,23 +68,7 @@ def export_notes(session: Session, customer_id: int) -> list[dict]:
 
 @hooks.eraser("notes")
 def erase_notes(session: Session, customer_id: int) -> None:
-    session.execute(delete(CustomerNote).where(CustomerNote.customer_id == customer_id))
-
-
-def _move_notes(session: Session, from_id: int, to_id: int) -> dict[str, list[int]]:
-    ids = list(session.scalars(select(CustomerNote.id).where(CustomerNote.customer_id == from_id)))
-    if ids:
-        session.execute(update(CustomerNote).where(CustomerNote.id.in_(ids)).values(customer_id=to_id))
-    return {"customer_notes": ids}
-
-
-def _unmove_notes(session: Session, moved: dict[str, list[int]], back_to: int) -> None:
-    ids = moved.get("customer_notes") or []
-    if ids:
-        session.execute(update(CustomerNote).where(CustomerNote.id.in_(ids)).values(customer_id=back_to))
-
-
-hooks.mover("notes", _unmove_notes)(_move_notes)
+    session.execute(delete(CustomerNote).where(CustomerNote.customer_id.in_(person_ids(session, customer_id))))
 
 
 @hooks.timeline("notes")
