@@ -115,8 +115,9 @@ def _queue(session: Session, matches: list[Match]) -> int:
     now = utcnow()
     rows = [{"a_id": m.a_id, "b_id": m.b_id, "score": m.score, "reasons": list(m.reasons), "status": "pending",
              "created_at": now} for m in matches]
-    stmt = insert_ignoring_conflicts(session, DuplicateCandidate, ["a_id", "b_id"]).returning(DuplicateCandidate.id)
-    return sum(len(session.scalars(stmt, list(part)).all()) for part in chunks(rows, 500))
+    table = DuplicateCandidate.__table__
+    stmt = insert_ignoring_conflicts(session, table, ["a_id", "b_id"]).returning(table.c.id)
+    return sum(len(session.execute(stmt, list(part)).all()) for part in chunks(rows, 500))
 
 
 # -- the review queue -----------------------------------------------------------------------

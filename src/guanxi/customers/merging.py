@@ -102,20 +102,15 @@ def merge(session: Session, survivor_id: int, merged_id: int, actor: Actor, scor
 
     moved: dict = {}
     for table, model in OWN_ROWS.items():
-        ids = list(session.scalars(select(model.id).where(model.customer_id == merged_id).order_by(model.id)))
-        for part in chunks(ids):
-            session.execute(update(model).where(model.id.in_(part)).values(customer_id=survivor_id),
-                            execution_options={"synchronize_session": False})
-        moved[table] = ids
+        stmt = (update(model.__table__).where(model.customer_id == merged_id).values(customer_id=survivor_id)
+                .returning(model.id))
+        moved[table] = sorted(session.scalars(stmt))
     moved["hooks"] = {name: move(session, merged_id, survivor_id) for name, (move, _) in movers.items()}
-    decided = list(session.scalars(select(DuplicateCandidate.id).where(
-        DuplicateCandidate.a_id == min(survivor_id, merged_id), DuplicateCandidate.b_id == max(survivor_id, merged_id),
-        DuplicateCandidate.status == "pending")))
-    if decided:
-        session.execute(update(DuplicateCandidate).where(DuplicateCandidate.id.in_(decided))
-                        .values(status="merged", decided_at=now, decided_by=actor.ref),
-                        execution_options={"synchronize_session": False})
-    moved["duplicate_candidates"] = decided
+    moved["duplicate_candidates"] = sorted(session.scalars(
+        update(DuplicateCandidate.__table__)
+        .where(DuplicateCandidate.a_id == min(survivor_id, merged_id),
+               DuplicateCandidate.b_id == max(survivor_id, merged_id), DuplicateCandidate.status == "pending")
+        .values(status="merged", decided_at=now, decided_by=actor.ref).returning(DuplicateCandidate.id)))
 
     before = {"survivor": {c: _dump(c, getattr(survivor, c)) for c in SNAPSHOT},
               "merged": {"status": merged.status, "merged_into_id": merged.merged_into_id,
