@@ -1,4 +1,8 @@
-"""Alembic, driven from code: upgrade, downgrade, and whether the database is at head."""
+"""Alembic, driven from code: upgrade, downgrade, and whether the database is at head.
+
+Each domain after the core has its own migration branch (branch label = domain name, starting
+from the core revision), so domains grow their tables independently; "heads" upgrades them all.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
