@@ -30,7 +30,10 @@ def _pg_tool(name: str) -> str:
 def backup(url: str, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     if make_url(url).get_backend_name() == "sqlite":
-        source = sqlite3.connect(_sqlite_path(url))
+        path = _sqlite_path(url)
+        if not path.is_file():  # connecting would create an empty database and "back it up"
+            raise GuanxiError(f"no database at {path}: nothing to back up (check GUANXI_DATA_DIR / GUANXI_DATABASE_URL)")
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         dest = sqlite3.connect(target)
         try:
             with dest:
@@ -57,6 +60,7 @@ def restore(url: str, source: Path) -> None:
         except sqlite3.DatabaseError:
             raise GuanxiError(f"{source} is not a Guanxi SQLite backup") from None
         src = sqlite3.connect(source)
+        _sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)  # restoring onto a new machine
         dest = sqlite3.connect(_sqlite_path(url))
         try:
             with dest:

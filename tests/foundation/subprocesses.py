@@ -13,7 +13,8 @@ GUANXI = Path(sys.executable).with_name("guanxi")
 def subprocess_env(**overrides: str | None) -> dict[str, str]:
     """The test's environment (GUANXI_* as the `settings` fixture set them) plus overrides; None removes."""
     env = dict(os.environ)
-    env.update(PYTHONPATH=str(REPO_ROOT), COLUMNS="200", NO_COLOR="1")
+    path = [str(REPO_ROOT), *filter(None, [env.get("PYTHONPATH")])]  # the repo root: `tests.foundation...`
+    env.update(PYTHONPATH=os.pathsep.join(path), COLUMNS="200", NO_COLOR="1")
     for key, value in overrides.items():
         if value is None:
             env.pop(key, None)

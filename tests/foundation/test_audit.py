@@ -127,3 +127,23 @@ def test_unusual_personal_data_access_alerts_admins(client, runtime, auth, monke
     with runtime.factory() as session:
         counted = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.kind == "pii_viewed"))
     assert counted == 2 * limit + 6
+
+
+def test_access_report_groups_reads_by_person(runtime):
+    li = Actor(kind="user", id=None, name="li@shop.example", role=Role.service)
+    with transaction(runtime.factory) as session:
+        for customer in (7, 8, 8):
+            audit.record_pii_read(session, li, "customer", customer, threshold_per_hour=100)
+        audit.record_pii_read(session, li, "customer", 9, threshold_per_hour=100, kind=audit.AuditKind.pii_exported)
+        audit.record(session, audit.AuditKind.api_write, li, subject_type="customer", subject_id=10)  # not a read
+        session.add(AuditEntry(at=utcnow() - dt.timedelta(days=40), actor=li.ref, actor_role="service",
+                               kind="pii_viewed", subject_type="customer", subject_id="11", details={}))
+    now = utcnow()
+    with runtime.factory() as session:
+        rows = audit.access_report(session, li.ref, now - dt.timedelta(days=1), now + dt.timedelta(minutes=1))
+        older = audit.access_report(session, li.ref, now - dt.timedelta(days=60), now - dt.timedelta(days=1))
+    assert {(r["subject_id"], r["kind"]): r["reads"] for r in rows} == {
+        ("7", "pii_viewed"): 1, ("8", "pii_viewed"): 2, ("9", "pii_exported"): 1}
+    first, last = dt.datetime.fromisoformat(rows[1]["first"]), dt.datetime.fromisoformat(rows[1]["last"])
+    assert first <= last and first.tzinfo is not None
+    assert [(r["subject_id"], r["reads"]) for r in older] == [("11", 1)]

@@ -25,16 +25,18 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
-def captured_logs(monkeypatch):
+def captured_logs():
     """Install the application's logging into a buffer; restore pytest's handlers after."""
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level
     buffer = io.StringIO()
 
     def install(fmt: str = "json") -> io.StringIO:
-        monkeypatch.setattr(sys, "stderr", buffer)
-        setup_logging("INFO", fmt)
-        monkeypatch.undo()  # setup_logging has bound its handler to the buffer
+        real_stderr, sys.stderr = sys.stderr, buffer
+        try:
+            setup_logging("INFO", fmt)  # binds its handler to sys.stderr as it is now: the buffer
+        finally:
+            sys.stderr = real_stderr
         return buffer
 
     yield install

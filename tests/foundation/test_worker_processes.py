@@ -68,7 +68,7 @@ def _runs(url: str) -> list[JobRun]:
 def test_two_workers_started_together_run_the_period_once(database_url, settings, tmp_path):
     _clear_of_midnight()
     witness, gate = tmp_path / "witness.txt", tmp_path / "gate"
-    workers = [_gated(gate, _env(witness, seconds=1.5)) for _ in range(2)]
+    workers = [_gated(gate, _env(witness, seconds=1.0)) for _ in range(2)]
     _wait_ready(gate, workers)
     gate.touch()
     results = [w.communicate(timeout=60) for w in workers]

@@ -59,8 +59,8 @@ def keys_import(file: Path, force: bool = typer.Option(False, "--force", help="r
     settings = context.settings()
     if not file.exists():
         raise GuanxiError(f"no key file at {file}")
-    value = unwrap(file.read_text(), _passphrase(confirm=False))
-    if settings.secrets_path.exists() and not force:
+    if settings.secrets_path.exists() and not force:  # before asking for the passphrase
         raise GuanxiError(f"{settings.secrets_path} exists; pass --force to replace it")
+    value = unwrap(file.read_text(), _passphrase(confirm=False))
     write_secrets(settings.secrets_path, value)
     out.print(f"keys installed in {settings.secrets_path}")
