@@ -1,0 +1,1 @@
+"""Service desk: tickets, categories, SLA, returns, surveys."""
