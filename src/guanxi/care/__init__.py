@@ -1,0 +1,1 @@
+"""Customer care: campaigns, triggers, templates, the outbox and its channels."""
