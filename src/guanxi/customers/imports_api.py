@@ -30,6 +30,7 @@ router = APIRouter(prefix="/api/v1", tags=["imports"])
 
 EXTENSIONS = (".csv", ".txt", ".tsv")
 COPY_BLOCK = 1024 * 1024
+INTERNAL = {"errors_path", "first_errors"}  # server paths and raw values stay out of the reply
 
 
 class UnsupportedFile(GuanxiError):
@@ -65,8 +66,9 @@ class ImportPublic(PublicModel):
 
 def _public(task: Task) -> ImportPublic:
     p = task.payload or {}
-    summary = task.result if task.status == "done" else None
-    has_errors = bool(summary and summary.get("errors_path"))
+    result = task.result if task.status == "done" else None
+    has_errors = bool(result and result.get("errors_path"))
+    summary = {k: v for k, v in result.items() if k not in INTERNAL} if result else None
     return ImportPublic(
         id=task.id, status=task.status, kind=p.get("kind", ""), format=p.get("format", ""),
         dry_run=bool(p.get("dry_run")), filename=p.get("filename"),

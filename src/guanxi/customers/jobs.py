@@ -28,4 +28,7 @@ def import_upload(ctx) -> dict:
                              dry_run=bool(p.get("dry_run")), import_id=str(p["import_id"]), progress=ctx.progress)
     finally:
         path.unlink(missing_ok=True)
-    return {**summary.as_dict(), "file": p.get("filename")}
+    # The first errors hold bad values as written (personal data): the report serves them, masked by role.
+    result = {**summary.as_dict(), "file": p.get("filename")}
+    result.pop("first_errors")
+    return result

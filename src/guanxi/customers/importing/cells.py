@@ -18,6 +18,7 @@ class CellError(Exception):
 
 _CURRENCY_SIGNS = re.compile(r"^[¥$€£₩]|^(?:RMB|CNY|USD|EUR)\s*", re.IGNORECASE)
 _DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?")
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?")
 _OFFSET = re.compile(r"\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 _YES = {"yes", "y", "true", "1", "是", "subscribed", "opted_in"}
 _NO = {"no", "n", "false", "0", "否", "not_subscribed", "unsubscribed", "opted_out"}
@@ -70,7 +71,14 @@ def timestamp(column: str, value: str, tz: ZoneInfo) -> dt.datetime:
 
     A time without an offset is in the shop's time zone; a date alone is its midnight.
     """
-    text = unicodedata.normalize("NFKC", value).strip()
+    text = value.strip()
+    if _ISO.fullmatch(text):  # the common case, parsed in C
+        try:
+            when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise CellError(column, value, "not a real date or time") from None
+        return _in_range(column, value, when if when.tzinfo else when.replace(tzinfo=tz))
+    text = unicodedata.normalize("NFKC", text)
     offset = _OFFSET.search(text)
     body = text[:offset.start()] if offset else text
     match = _DATE.fullmatch(body)
@@ -96,6 +104,10 @@ def timestamp(column: str, value: str, tz: ZoneInfo) -> dt.datetime:
         when = when.replace(tzinfo=zone)
     else:
         when = when.replace(tzinfo=tz)
+    return _in_range(column, value, when)
+
+
+def _in_range(column: str, value: str, when: dt.datetime) -> dt.datetime:
     if not 1970 <= when.year <= 2100:
         raise CellError(column, value, "the year is out of range (1970-2100)")
     return when.astimezone(dt.UTC)

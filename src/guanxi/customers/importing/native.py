@@ -10,7 +10,7 @@ from guanxi.customers.importing.parsed import (
     Cells, CustomerItem, Item, OrderItem, ParseContext, RowError, adjacent_groups, check_header,
 )
 from guanxi.customers.importing.reader import Row
-from guanxi.customers.schemas import CustomerCreate, OrderCreate
+from guanxi.customers.schemas import CustomerCreate
 
 DEFAULT_SOURCE = "import"
 IDENTITY_COLUMNS = ("email", "phone", "external_id", "wechat_openid", "wechat_unionid", "douyin_id", "weibo_id",
@@ -114,8 +114,8 @@ def order_rows(group: list[Row], ctx: ParseContext) -> Item:
             with found.reading(row):
                 body["lines"].append(_line(row, code))
                 line_rows.append(row)
-    order = found.validate(OrderCreate, body, lambda loc: _order_cell(first, line_rows, loc))
-    return OrderItem([r.line for r in group], order.record()) if order else found.rejected(what)
+    order = found.order(body, lambda loc: _order_cell(first, line_rows, loc))
+    return OrderItem([r.line for r in group], order) if order else found.rejected(what)
 
 
 def _line(row: Row, code: str) -> dict:

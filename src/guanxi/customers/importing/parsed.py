@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
@@ -14,7 +14,8 @@ from pydantic import BaseModel, ValidationError
 from guanxi.customers.importing import cells
 from guanxi.customers.importing.cells import CellError
 from guanxi.customers.importing.reader import Row
-from guanxi.customers.records import OrderIn, PersonIn
+from guanxi.customers.records import IdentityKey, OrderIn, PersonIn
+from guanxi.customers.schemas import CustomerRef, OrderCreate
 from guanxi.errors import Invalid
 
 M = TypeVar("M", bound=BaseModel)
@@ -78,6 +79,29 @@ def without_value(reason: str, value: str) -> str:
     return reason
 
 
+class ImportedOrder(OrderCreate):
+    """OrderCreate whose customer was checked on its own (as a CustomerRef), and is given as a `Buyer`."""
+
+    customer: Any
+
+
+class Buyer:
+    """An order's customer, checked once by CustomerRef.
+
+    person() reuses the phone number CustomerRef already brought to E.164 rather than parsing it
+    again: phone parsing is the dearest step of reading an order row.
+    """
+
+    def __init__(self, ref: CustomerRef):
+        self.ref = ref
+
+    def person(self, source: str) -> PersonIn:
+        keys = self.ref.model_copy(update={"phone": None}).identity_keys(source)
+        if self.ref.phone:  # identity_keys puts the phone last too
+            keys.append(IdentityKey("phone", "", self.ref.phone))
+        return PersonIn(identities=keys, name=self.ref.name)
+
+
 def cell_error(row: Row, exc: CellError) -> RowError:
     return RowError(row.line, exc.column, exc.value, without_value(exc.reason, exc.value))
 
@@ -121,6 +145,12 @@ class Cells:
             with self.reading(row):
                 body[name] = cells.amount(column_of[name], row.get(column_of[name]), code, default=default)
         return code
+
+    def order(self, body: dict, locate: Callable[[tuple], tuple[Row, str]]) -> OrderIn | None:
+        """The order record from a body whose `customer` is the dict of CustomerRef fields."""
+        ref = self.validate(CustomerRef, body["customer"], lambda loc: locate(("customer", *loc)))
+        order = self.validate(ImportedOrder, {**body, "customer": Buyer(ref) if ref else None}, locate)
+        return order.record() if order else None
 
     def validate(self, model: type[M], body: dict, locate: Callable[[tuple], tuple[Row, str]]) -> M | None:
         """The request model built from the body, or None with its field errors added to the bad cells

@@ -15,7 +15,7 @@ from guanxi.customers.importing.parsed import (
     Cells, CustomerItem, Item, OrderItem, ParseContext, adjacent_groups, check_header,
 )
 from guanxi.customers.importing.reader import Row
-from guanxi.customers.schemas import CustomerCreate, OrderCreate
+from guanxi.customers.schemas import CustomerCreate
 
 SOURCE = "shopify"
 # Status words of Shopify's "Financial Status", as the webhooks read them.
@@ -152,8 +152,8 @@ def order_rows(group: list[Row], header: set[str], ctx: ParseContext) -> Item:
             with found.reading(row):
                 body["lines"].append(_line(row, code))
                 line_rows.append(row)
-    order = found.validate(OrderCreate, body, lambda loc: _order_cell(first, line_rows, loc, id_column, phone_column))
-    return OrderItem([r.line for r in group], order.record(), refunded) if order else found.rejected(what)
+    order = found.order(body, lambda loc: _order_cell(first, line_rows, loc, id_column, phone_column))
+    return OrderItem([r.line for r in group], order, refunded) if order else found.rejected(what)
 
 
 def _line(row: Row, code: str) -> dict:
