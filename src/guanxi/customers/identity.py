@@ -150,7 +150,11 @@ def resolve_people(session: Session, cipher: PiiCipher, people: Sequence[PersonI
 def _insert_customers(session: Session, rows: list[dict]) -> list[int]:
     ids: list[int] = []
     columns = sorted({k for r in rows for k in r})
-    uniform = [{c: r.get(c) for c in columns} for r in rows]
+    # A key missing from some rows takes the column's own default (not NULL), e.g. locale.
+    table = Customer.__table__
+    fallback = {c: table.c[c].default.arg if table.c[c].default is not None and table.c[c].default.is_scalar else None
+                for c in columns}
+    uniform = [{c: r.get(c, fallback[c]) for c in columns} for r in rows]
     for part in chunks(uniform, 500):
         result = session.execute(insert(CUSTOMERS).returning(CUSTOMERS.c.id, sort_by_parameter_order=True), list(part))
         ids.extend(result.scalars().all())

@@ -81,8 +81,8 @@ class ProfileFields(StrictModel):
     gender: Literal["female", "male", "other", "unknown"] | None = None
     birthday: Birthday | None = None
     address: Annotated[str, Field(max_length=500)] | None = None
-    region: Text | None = None
-    city: Text | None = None
+    region: Annotated[str, Field(max_length=100)] | None = None
+    city: Annotated[str, Field(max_length=100)] | None = None
     locale: Literal["zh-CN", "en"] | None = None
     timezone: Timezone | None = None
     acquisition_channel: Annotated[str, Field(max_length=40)] | None = None
