@@ -190,6 +190,9 @@ def test_api_review_queue_merge_dismiss_and_undo(runtime, client, auth):
     [item] = full["items"]
     assert not full["masked"] and item["a"]["name"] == "王芳" and item["reasons"] == ["same name", "same city"]
     assert {i["value"] for i in item["a"]["identities"]} == {"+8613900000001"}
+    with runtime.factory() as session:  # only the full read is audited, naming both profiles
+        [read] = session.scalars(select(AuditEntry).where(AuditEntry.kind == "pii_viewed")).all()
+        assert read.actor_role == "service" and read.details["customer_ids"] == [a, b]
 
     h = auth("service")
     assert client.post(f"/api/v1/duplicates/{item['id']}/merge", json={"survivor_id": 12345}, headers=h).status_code == 422

@@ -53,6 +53,7 @@ def load_records(session: Session, cipher: PiiCipher) -> list[MatchRecord]:
         phones, emails = contacts.setdefault(cid, ([], []))
         (phones if kind == "phone" else emails).append(cipher.decrypt(value, context=kind))
     records = []
+    keys: dict[str, str] = {}  # match keys of names and cities, for this run only
     rows = session.execute(
         select(Customer.id, Customer.name_enc, Customer.birthday_enc, Customer.address_hash, Customer.city,
                Customer.gender)
@@ -61,7 +62,7 @@ def load_records(session: Session, cipher: PiiCipher) -> list[MatchRecord]:
         phones, emails = contacts.get(cid, ((), ()))
         records.append(make_record(
             cid, name=cipher.decrypt(name, context="name"), birthday=cipher.decrypt(birthday, context="birthday"),
-            city=city, address_key=address_hash, gender=gender, phones=phones, emails=emails))
+            city=city, address_key=address_hash, gender=gender, phones=phones, emails=emails, keys=keys))
     return records
 
 

@@ -162,34 +162,37 @@ def _activity(rng, seed, calendar: Calendar, products_by_month, p: DemoPerson, s
         elapsed += rng.expovariate(rate)
     buyer = PersonIn(identities=[p.channel_id])
     for placed in sorted(min(t, calendar.now) for t in times):
-        local = placed.astimezone(SHOP_TZ)
-        products = products_by_month[local.month]  # cumulative weights
-        chosen = {}
-        for _ in range(rng.choices((1, 2, 3), (60, 28, 12))[0]):
-            sku, name, category, price = rng.choices(data.PRODUCTS, cum_weights=products)[0]
-            chosen[sku] = LineIn(sku=sku, name=name, category=category, unit_price_minor=price,
-                                 quantity=rng.choices((1, 2, 3), (80, 15, 5))[0])
-        lines = list(chosen.values())
-        subtotal = sum(line.quantity * line.unit_price_minor for line in lines)
-        discount = 0
-        if (local.month, local.day) in PEAK_DAYS:
-            discount = subtotal * rng.choice((10, 15, 20)) // 100
-        elif rng.random() < 0.15:
-            discount = min(subtotal // 4, rng.choice((1000, 2000, 3000)))
-        shipping = 0 if subtotal - discount >= 9900 else 800
-        total = subtotal - discount + shipping
-        recent = calendar.now - placed < dt.timedelta(days=2)
-        status = "pending" if recent and rng.random() < 0.3 else "cancelled" if rng.random() < 0.03 else "paid"
-        number = len(shop.orders) + 1
-        order = OrderIn(source=p.channel, external_id=f"D{seed}-{number:08d}", person=buyer, placed_at=placed,
-                        currency="CNY", total_minor=total, status=status, discount_minor=discount,
-                        shipping_minor=shipping, channel=p.channel, store=STORES[p.channel], lines=lines,
-                        live_session=f"live-{local:%Y%m%d}" if p.channel == "douyin" and rng.random() < 0.6 else None)
+        order = _order(rng, seed, p, buyer, placed, products_by_month, calendar.now, len(shop.orders) + 1)
         shop.orders.append(order)
-        if status == "paid" and calendar.now - placed > dt.timedelta(days=5) and rng.random() < 0.06:
+        if order.status == "paid" and calendar.now - placed > dt.timedelta(days=5) and rng.random() < 0.06:
             _refund(rng, calendar, len(shop.orders) - 1, order, shop)
     _events(rng, seed, calendar, p, len(times), shop)
     _consents(rng, p, shop)
+
+
+def _order(rng, seed, p: DemoPerson, buyer: PersonIn, placed: dt.datetime, products_by_month, now: dt.datetime,
+           number: int) -> OrderIn:
+    local = placed.astimezone(SHOP_TZ)
+    chosen = {}
+    for _ in range(rng.choices((1, 2, 3), (60, 28, 12))[0]):
+        sku, name, category, price = rng.choices(data.PRODUCTS, cum_weights=products_by_month[local.month])[0]
+        chosen[sku] = LineIn(sku=sku, name=name, category=category, unit_price_minor=price,
+                             quantity=rng.choices((1, 2, 3), (80, 15, 5))[0])
+    lines = list(chosen.values())
+    subtotal = sum(line.quantity * line.unit_price_minor for line in lines)
+    discount = 0
+    if (local.month, local.day) in PEAK_DAYS:
+        discount = subtotal * rng.choice((10, 15, 20)) // 100
+    elif rng.random() < 0.15:
+        discount = min(subtotal // 4, rng.choice((1000, 2000, 3000)))
+    shipping = 0 if subtotal - discount >= 9900 else 800
+    recent = now - placed < dt.timedelta(days=2)
+    status = "pending" if recent and rng.random() < 0.3 else "cancelled" if rng.random() < 0.03 else "paid"
+    live = f"live-{local:%Y%m%d}" if p.channel == "douyin" and rng.random() < 0.6 else None
+    return OrderIn(source=p.channel, external_id=f"D{seed}-{number:08d}", person=buyer, placed_at=placed,
+                   currency="CNY", total_minor=subtotal - discount + shipping, status=status,
+                   discount_minor=discount, shipping_minor=shipping, channel=p.channel, store=STORES[p.channel],
+                   live_session=live, lines=lines)
 
 
 def _refund(rng, calendar: Calendar, index: int, order: OrderIn, shop: DemoShop) -> None:

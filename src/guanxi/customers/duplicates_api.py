@@ -103,8 +103,10 @@ def list_duplicates(
                              b=DuplicateSide(**dedup.side(session, runtime.cipher, r.b_id, reveal=reveal)))
              for r in rows]
     if reveal and items:
-        audit.record_pii_read(session, actor, "duplicate_candidates", ",".join(str(r.id) for r in rows)[:64],
+        # One audit row per page, naming every profile shown (for an access report after a breach).
+        audit.record_pii_read(session, actor, "duplicate_candidates", rows[0].id,
                               threshold_per_hour=runtime.settings.pii_alert_per_hour,
+                              candidate_ids=[r.id for r in rows],
                               customer_ids=sorted({i.a.id for i in items} | {i.b.id for i in items}))
         session.commit()
     return DuplicatesPage(items=items, masked=not reveal, next_cursor=next_cursor(rows, limit))

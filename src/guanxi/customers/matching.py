@@ -2,8 +2,9 @@
 
 Pure values in, values out: the caller decrypts profiles into `MatchRecord`s in memory.
 Blocking keeps the work near linear: only profiles that share a block key are compared
-(name initial + birthday, exact name + city, same address, and deletion neighbourhoods of
-phone digits and e-mail user names, so one typo still lands two profiles in a block).
+(name + birthday, family-name initial + birthday + city, name + city, same address, and
+deletion neighbourhoods of phone digits and e-mail user names, so one typo still lands two
+profiles in one block).
 Scoring is Fellegi–Sunter in spirit: each agreement or disagreement adds a weight in bits,
 and the sum becomes a probability. Reasons say what agreed, never the personal data.
 """
@@ -50,13 +51,18 @@ class MatchRecord:
 
 def make_record(id: int, *, name: str | None = None, birthday: str | None = None, city: str | None = None,
                 address_key: str | None = None, gender: str | None = None, phones: Iterable[str] = (),
-                emails: Iterable[str] = ()) -> MatchRecord:
-    """`address_key` is any equality key of the normalised address (the stored blind index will do)."""
+                emails: Iterable[str] = (), keys: dict[str, str] | None = None) -> MatchRecord:
+    """`address_key` is any equality key of the normalised address (the stored blind index will do).
+
+    `keys` caches match keys across the records of one run: names and cities repeat a lot (王伟,
+    上海), and converting each distinct one once keeps 200,000 profiles fast.
+    """
+    keys = {} if keys is None else keys
     r = MatchRecord(id=id, birthday=birthday, gender=gender if gender not in (None, "unknown") else None,
-                    city=_key(city) or None if city else None, address_key=address_key)
+                    city=_key(city, keys) or None if city else None, address_key=address_key)
     if name:
         cleaned = normalise.clean_text(name)
-        r.name_key = _key(cleaned)
+        r.name_key = _key(cleaned, keys)
         r.name_exact = cleaned
         r.name_plain = _PUNCT.sub("", cleaned.lower()).replace(" ", "")
         r.name_tokens = _SPACE.sub(" ", _PUNCT.sub(" ", cleaned.lower())).strip()
@@ -66,16 +72,10 @@ def make_record(id: int, *, name: str | None = None, birthday: str | None = None
     return r
 
 
-_key_cache: dict[str, str] = {}
-
-
-def _key(text: str) -> str:
-    # Names and cities repeat a lot (王伟, 上海): converting each distinct one once keeps 200k profiles fast.
-    key = _key_cache.get(text)
+def _key(text: str, keys: dict[str, str]) -> str:
+    key = keys.get(text)
     if key is None:
-        if len(_key_cache) > 500_000:
-            _key_cache.clear()
-        key = _key_cache[text] = normalise.name_key(text)
+        key = keys[text] = normalise.name_key(text)
     return key
 
 
