@@ -24,3 +24,17 @@ def test_people_sharing_an_identity_in_one_batch_are_one_customer(runtime):
     with transaction(runtime.factory) as session:
         (a, _), (b, _) = resolve_people(session, runtime.cipher, people)
     assert a == b
+
+
+def test_a_delivery_naming_two_known_customers_queues_them_as_duplicates(runtime):
+    from guanxi.customers.models import DuplicateCandidate
+
+    email, phone = IdentityKey("email", "", "one@example.com"), IdentityKey("phone", "", "+8613800138001")
+    with transaction(runtime.factory) as session:
+        (a, _), (b, _) = resolve_people(session, runtime.cipher, [PersonIn([email]), PersonIn([phone])])
+    with transaction(runtime.factory) as session:
+        [(c, created)] = resolve_people(session, runtime.cipher, [PersonIn([email, phone])])
+    assert not created and c in (a, b)
+    with runtime.factory() as session:
+        pairs = [(p.a_id, p.b_id, p.status) for p in session.scalars(select(DuplicateCandidate))]
+    assert pairs == [(min(a, b), max(a, b), "pending")]

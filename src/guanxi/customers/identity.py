@@ -166,5 +166,5 @@ def record_candidates(session: Session, pairs: list[tuple[int, int, float, list[
              "created_at": utcnow()} for a, b, s, r in pairs if a != b]
     if not rows:
         return 0
-    stmt = insert_ignoring_conflicts(session, DuplicateCandidate, ["a_id", "b_id"])
-    return session.execute(stmt, rows).rowcount or 0
+    stmt = insert_ignoring_conflicts(session, DuplicateCandidate, ["a_id", "b_id"]).returning(DuplicateCandidate.id)
+    return len(session.scalars(stmt, rows).all())
