@@ -1,0 +1,25 @@
+"""Scheduled service-desk work: SLA warnings and escalations, closing quiet resolved tickets."""
+
+from __future__ import annotations
+
+from guanxi.db import transaction
+from guanxi.scheduler.registry import job
+from guanxi.service import escalation, notify
+from guanxi.service.settings import get_service_settings
+
+
+@job("service.escalate_breached_tickets", every="minutely")
+def escalate_breached_tickets(ctx) -> dict:
+    with transaction(ctx.factory) as session:
+        out = escalation.run(session, get_service_settings(), ctx.now)
+    for lead, ticket_id in out.leads:  # after the commit: a lead is told only about escalations that stuck
+        notify.send(ctx.settings, lead, f"SLA breached: ticket #{ticket_id}",
+                    f"Ticket #{ticket_id} has breached its SLA and was escalated.")
+    return {"escalated": len(out.escalated), "warned": len(out.warned), "ticket_ids": out.escalated[:100]}
+
+
+@job("service.close_resolved_tickets", every="hourly")
+def close_resolved_tickets(ctx) -> dict:
+    with transaction(ctx.factory) as session:
+        closed = escalation.close_quiet(session, get_service_settings(), ctx.now)
+    return {"closed": len(closed)}

@@ -1,0 +1,204 @@
+"""Tables of the service domain: teams and agents, categories, tickets and their conversation,
+pauses, events, returns, escalations and surveys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from guanxi.db import Base, BigId, JsonType, UTCDateTime, utcnow
+
+
+class ServiceTeam(Base):
+    __tablename__ = "service_teams"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    lead_email: Mapped[str | None] = mapped_column(String(254))   # told about breaches
+    vip: Mapped[bool] = mapped_column(Boolean, default=False)     # the VIP queue
+
+
+class ServiceAgent(Base):
+    __tablename__ = "service_agents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("service_teams.id", ondelete="CASCADE"), index=True)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(200))
+    skills: Mapped[list] = mapped_column(JsonType, default=list)   # ["product", "logistics.late", "*"]
+    max_open: Mapped[int | None] = mapped_column(Integer)
+    available: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class TicketCategory(Base):
+    """The shop's editable taxonomy: a subcategory under one of the four categories, with its keywords."""
+
+    __tablename__ = "ticket_categories"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    category: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(40))
+    name_en: Mapped[str] = mapped_column(String(100))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    keywords: Mapped[list] = mapped_column(JsonType, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (UniqueConstraint("category", "code"),)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40), default="api")   # who sent it: api | email | member | staff | survey
+    external_id: Mapped[str | None] = mapped_column(String(200))    # idempotency key within the source
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    order_line_ids: Mapped[list] = mapped_column(JsonType, default=list)
+    channel: Mapped[str] = mapped_column(String(40), default="api")
+    subject: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str | None] = mapped_column(String(40))
+    subcategory: Mapped[str | None] = mapped_column(String(40))
+    suggested: Mapped[str | None] = mapped_column(String(81))       # "category.subcategory"
+    suggestion_confidence: Mapped[float | None] = mapped_column(Float)
+    category_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    importance: Mapped[str] = mapped_column(String(10), default="medium")
+    urgency: Mapped[str] = mapped_column(String(10), default="medium")
+    priority: Mapped[str] = mapped_column(String(2), default="P3")
+    # The SLA policy follows triage (importance × urgency, VIP); an escalation raises `priority`
+    # for the queue but does not shorten the budgets it was measured against.
+    sla_policy: Mapped[str] = mapped_column(String(2), default="P3")
+    vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("service_teams.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("service_agents.id", ondelete="SET NULL"))
+    tags: Mapped[list] = mapped_column(JsonType, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    # The SLA clock's figures, kept current on every change so the inbox can sort by them.
+    first_response_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolution_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    sla_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    sla_state: Mapped[str] = mapped_column(String(20), default="running")
+    root_cause: Mapped[str | None] = mapped_column(String(100))
+    resolution_type: Mapped[str | None] = mapped_column(String(20))  # refund | replacement | coupon | points | explanation
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    goodwill_points: Mapped[int | None] = mapped_column(Integer)
+    goodwill_ref: Mapped[str | None] = mapped_column(String(100))   # the loyalty entry, or "pending:loyalty"
+    follow_up_on: Mapped[dt.date | None] = mapped_column(Date)
+    mail_token: Mapped[str | None] = mapped_column(String(40), unique=True)  # [#T-…] in e-mail subjects
+
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_tickets_status_sla_due", "status", "sla_due"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        Index("ix_tickets_team_status", "team_id", "status"),
+    )
+
+
+class TicketMessage(Base):
+    __tablename__ = "ticket_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(10))   # in | out | note
+    author: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(40), default="api")
+    external_id: Mapped[str | None] = mapped_column(String(300), unique=True)  # e-mail Message-ID
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TicketAttachment(Base):
+    __tablename__ = "ticket_attachments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("ticket_messages.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TicketPause(Base):
+    """A span in which the SLA clock stood still (waiting for the customer, on hold)."""
+
+    __tablename__ = "ticket_pauses"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class TicketEvent(Base):
+    """What happened to a ticket: created, status_changed, assigned, escalated, categorised, resolved…"""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    details: Mapped[dict] = mapped_column(JsonType, default=dict)
+
+
+class TicketReturn(Base):
+    """A return or exchange linked to a ticket, with its own state."""
+
+    __tablename__ = "ticket_returns"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))    # return | exchange
+    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id", ondelete="SET NULL"))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(20), default="requested")
+    returnable: Mapped[bool | None] = mapped_column(Boolean)  # within the no-reason window when requested
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TicketEscalation(Base):
+    """One escalation (or warning) per (ticket, SLA target, due time): the job may run twice and acts once."""
+
+    __tablename__ = "ticket_escalations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(40))   # first_response | resolution | warning:first_response …
+    period: Mapped[str] = mapped_column(String(40))   # the due time breached: a new due time may escalate again
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    priority_from: Mapped[str] = mapped_column(String(2))
+    priority_to: Mapped[str] = mapped_column(String(2))
+
+    __table_args__ = (UniqueConstraint("ticket_id", "target", "period"),)
+
+
+class Survey(Base):
+    """A CSAT or NPS question sent to a customer through a single-use link."""
+
+    __tablename__ = "service_surveys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))     # csat | nps
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    follow_up_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+
+    __table_args__ = (UniqueConstraint("kind", "ticket_id"),)
