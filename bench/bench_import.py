@@ -283,7 +283,10 @@ def main() -> None:
         started = time.perf_counter()
         write_orders_csv(csv_path, orders, customers)
         gen = {"seconds": round(time.perf_counter() - started, 1), "mb": round(csv_path.stat().st_size / 2 ** 20, 1)}
-        results = {b: run_backend(b, csv_path, orders, missing) for b in args.backends.split(",")}
+        results = {}
+        for backend in args.backends.split(","):
+            results[backend] = run_backend(backend, csv_path, orders, missing)
+            say(f"{backend}: {json.dumps(results[backend])}")  # kept in the log should a later part fail
     emit("import", small=args.small, orders=orders, customers=customers, lines_per_order=1, file=gen, **results,
          importer=missing or "ok", bench_process_peak_rss_mb=peak_rss_mb(),
          target={"ratio": TARGET_RATIO, "peak_rss_mb": TARGET_RSS_MB})

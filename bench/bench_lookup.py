@@ -24,7 +24,7 @@ import time
 import psycopg
 from sqlalchemy.engine import make_url
 
-from common import (SEED, database, email, emit, guanxi_env, latency_ms, load_average, load_customers, phone,
+from common import (SEED, analyze, database, email, emit, guanxi_env, latency_ms, load_average, load_customers, phone,
                     runtime_for, say, scratch_dir)
 
 TARGET_P99_MS = {"sqlite": 1.0, "postgresql": 5.0}
@@ -50,6 +50,7 @@ def run_backend(backend: str, customers: int, lookups: int) -> dict:
         cipher = runtime.cipher
         say(f"{backend}: loading {customers:,} customers through resolve_people")
         load_s = load_customers(runtime, customers)
+        analyze(url)
         say(f"{backend}: loaded in {load_s:.1f} s; {lookups:,} lookups per method")
 
         rng = random.Random(SEED)

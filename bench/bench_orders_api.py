@@ -8,11 +8,17 @@ Each request is a new order (unique external id); half of them name a returning 
 turns (warm-up each, then minimal, Guanxi, minimal, Guanxi, ...) so drift hits both alike;
 the ratio is taken pair by pair and the median quoted.
 
+Two variants, each with its own pair of servers: "as_shipped" (the servers as they run today)
+and "nodelay" (both with TCP_NODELAY on accepted connections; see NODELAY_SITECUSTOMIZE below),
+because uvicorn's multi-worker mode otherwise adds ~40 ms to every keep-alive response and hides
+the cost of the endpoints themselves. Each run also gives the server processes' and the
+PostgreSQL backends' CPU milliseconds per request, steadier than rates on a shared machine.
+
 Load comes from wrk (a C load generator: `apt-get install -y wrk`); without it a Python
 asyncio client stands in (it shares the 2 cores with the servers, so its figures are lower;
 the JSON line says which generator ran).
 
-    .venv/bin/python bench/bench_orders_api.py [--small] [--seconds 20] [--rounds 3]
+    .venv/bin/python bench/bench_orders_api.py [--small] [--seconds 20] [--rounds 3] [--variants as_shipped,nodelay]
 """
 
 from __future__ import annotations
@@ -31,8 +37,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from common import (BIN, api_token, emit, free_port, guanxi_env, load_customers, pg_database, phone,
-                    runtime_for, say, scratch_dir, server, server_tree_rss_mb)
+from common import (BIN, analyze, api_token, emit, free_port, group_cpu_seconds, guanxi_env, load_average,
+                    load_customers, pg_backends_cpu, pg_cpu_since, pg_database, phone, runtime_for, say, scratch_dir,
+                    server, server_tree_rss_mb)
 
 CLIENTS = 8
 RETURNING_SHARE = 0.5
@@ -85,9 +92,12 @@ end
 
 
 def wrk_load(url: str, seconds: float, run: int, pool: int, source: str, token: str, script: Path) -> dict:
-    argv = ["wrk", "-t2", f"-c{CLIENTS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url,
+    argv = ["wrk", "-t2", f"-c{CLIENTS}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script), url,
             "--", str(run), str(pool), str(RETURNING_SHARE), source, token]
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    out = done.stdout
     line = next((l for l in out.splitlines() if l.startswith("WRK_JSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no figures:\n{out}")
@@ -177,7 +187,8 @@ asyncio.base_events._set_nodelay = _set_nodelay
 VARIANTS = ("as_shipped", "nodelay")
 
 
-def measure(variant: str, env: dict, min_env: dict, tmp: Path, rounds: int, seconds: float, load) -> dict:
+def measure(variant: str, env: dict, min_env: dict, db_url: str, tmp: Path, rounds: int, seconds: float,
+            load) -> dict:
     if variant == "nodelay":
         site = tmp / "nodelay"
         site.mkdir(exist_ok=True)
@@ -194,9 +205,15 @@ def measure(variant: str, env: dict, min_env: dict, tmp: Path, rounds: int, seco
         for which in ("minimal", "guanxi"):
             say(f"{variant}: warm-up {which}")
             load(which, urls[which], max(1, seconds / 4))
+        procs = {"minimal": min_proc, "guanxi": gx_proc}
         for r in range(rounds):
             for which in ("minimal", "guanxi"):
+                cpu0, pg0 = group_cpu_seconds(procs[which].pid), pg_backends_cpu(db_url)
                 figures = load(which, urls[which], seconds)
+                n = figures["requests"]
+                figures["server_cpu_ms_per_request"] = round((group_cpu_seconds(procs[which].pid) - cpu0) / n * 1000, 3)
+                figures["pg_cpu_ms_per_request"] = round(pg_cpu_since(db_url, pg0) / n * 1000, 3)
+                figures["load_average"] = load_average()
                 say(f"{variant} round {r + 1} {which}: {figures['rate_per_s']}/s p99 {figures['p99_ms']} ms"
                     f" non-2xx {figures['non_2xx']}")
                 runs[which].append(figures)
@@ -207,7 +224,8 @@ def measure(variant: str, env: dict, min_env: dict, tmp: Path, rounds: int, seco
     ratio = round(statistics.median(ratios), 3)
     p99 = median("p99_ms", "guanxi")
     summary = {w: {"rate_per_s": median("rate_per_s", w), "p50_ms": median("p50_ms", w), "p99_ms": median("p99_ms", w),
-                   "runs": runs[w]} for w in runs}
+                   "server_cpu_ms_per_request": median("server_cpu_ms_per_request", w),
+                   "pg_cpu_ms_per_request": median("pg_cpu_ms_per_request", w), "runs": runs[w]} for w in runs}
     return {**summary, "ratio": ratio, "ratios": [round(r, 3) for r in ratios], **rss,
             "meets_target": ratio >= TARGET_RATIO and p99 < TARGET_P99_MS}
 
@@ -237,6 +255,7 @@ def main() -> None:
         runtime = runtime_for(env)
         say(f"loading {pool:,} returning customers")
         load_customers(runtime, pool)
+        analyze(db_url)
         token = api_token(runtime, "tech")
         runtime.dispose()
         script = tmp / "orders.lua"
@@ -257,7 +276,7 @@ def main() -> None:
             answered[which] += figures["requests"]
             return figures
 
-        results = {v: measure(v, env, min_env, tmp, rounds, seconds, load) for v in variants}
+        results = {v: measure(v, env, min_env, db_url, tmp, rounds, seconds, load) for v in variants}
         stored = {w: orders_stored(db_url, s) for w, s in sources.items()}
 
     for which in sources:

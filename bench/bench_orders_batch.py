@@ -27,7 +27,7 @@ import time
 from sqlalchemy import create_engine, func, select
 
 from common import (BIN, SEED, api_token, database, emit, free_port, group_cpu_seconds, guanxi_env,
-                    latency_ms, load_average, load_customers, order_json, pg_backends_cpu_seconds, runtime_for, say,
+                    latency_ms, load_average, load_customers, order_json, analyze, pg_backends_cpu, pg_cpu_since, runtime_for, say,
                     scratch_dir, server)
 
 BATCH = 1_000
@@ -105,9 +105,9 @@ def http_part(url: str, env: dict, tmp, token: str, batches: list[list[dict]], c
     argv = [str(BIN / "guanxi"), "serve", "--workers", "2", "--port", str(port)]
     with server(argv, env, port, tmp / "guanxi.log") as proc:
         post_batches(port, token, bodies[:1], 1)  # warm-up: connections, caches, products
-        cpu0, pg0, load0 = group_cpu_seconds(proc.pid), pg_backends_cpu_seconds(url), load_average()
+        cpu0, pg0, load0 = group_cpu_seconds(proc.pid), pg_backends_cpu(url), load_average()
         seconds, latencies, replies = post_batches(port, token, bodies[1:], clients)
-        cpu1, pg1 = group_cpu_seconds(proc.pid), pg_backends_cpu_seconds(url)
+        cpu1, pg_cpu = group_cpu_seconds(proc.pid), pg_cpu_since(url, pg0)
         statuses = {r["status"] for reply in replies for r in reply["results"]}
         if statuses != {201}:
             raise SystemExit(f"expected 201 for every new order, got statuses {statuses}")
@@ -119,7 +119,7 @@ def http_part(url: str, env: dict, tmp, token: str, batches: list[list[dict]], c
     return {"orders": orders, "clients": clients, "seconds": round(seconds, 2),
             "orders_per_s": round(orders / seconds), "request": latency_ms(latencies),
             "server_cpu_s_per_1000": round((cpu1 - cpu0) / orders * 1000, 3),
-            "pg_cpu_s_per_1000": round((pg1 - pg0) / orders * 1000, 3),
+            "pg_cpu_s_per_1000": round(pg_cpu / orders * 1000, 3),
             "replay_orders_per_s": round(BATCH / replay_s), "load_average_at_start": load0}
 
 
@@ -128,25 +128,25 @@ def service_part(url: str, runtime, batches: list[list[dict]]) -> dict:
     from guanxi.customers.schemas import OrderCreate
 
     validate_s = ingest_s = 0.0
-    cpu0, pg0, load0 = time.process_time(), None, load_average()
+    cpu0, pg0, load0 = time.process_time(), {}, load_average()
     for n, batch in enumerate(batches):
         started = time.perf_counter()
         records = [OrderCreate.model_validate(o).record() for o in batch]
         validated = time.perf_counter()
         if n == 1:  # the first batch warms up; count from the second
-            cpu0, pg0 = time.process_time(), pg_backends_cpu_seconds(url)
+            cpu0, pg0 = time.process_time(), pg_backends_cpu(url)
         with runtime.factory() as session:
             ingest_orders(session, runtime.cipher, records)
             session.commit()
         if n >= 1:
             validate_s += validated - started
             ingest_s += time.perf_counter() - validated
-    cpu1, pg1 = time.process_time(), pg_backends_cpu_seconds(url)
+    cpu1, pg_cpu = time.process_time(), pg_cpu_since(url, pg0)
     orders = BATCH * (len(batches) - 1)
     return {"orders": orders, "ingest_seconds": round(ingest_s, 2), "orders_per_s": round(orders / ingest_s),
             "validate_orders_per_s": round(orders / validate_s),
             "process_cpu_s_per_1000": round((cpu1 - cpu0) / orders * 1000, 3),
-            "pg_cpu_s_per_1000": round((pg1 - (pg0 or 0)) / orders * 1000, 3),
+            "pg_cpu_s_per_1000": round(pg_cpu / orders * 1000, 3),
             "load_average_at_start": load0}
 
 
@@ -156,6 +156,7 @@ def run_backend(backend: str, count: int, pool: int, clients: int) -> dict:
         runtime = runtime_for(env)
         say(f"{backend}: loading {pool:,} returning customers")
         load_customers(runtime, pool)
+        analyze(url)
         token = api_token(runtime, "tech")
         http_batches = make_batches(count + 1, "bench-http", 10 ** 7, pool)
         service_batches = make_batches(count + 1, "bench-service", 2 * 10 ** 7, pool)

@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_URL = os.environ.get("GUANXI_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SEED = 20261111
+# Every head: while branches of the migration history are being merged there can be several.
+HEADS = "heads"
 EPOCH = 1_700_000_000  # 2023-11-14: orders are placed in the two years after it
 
 
@@ -93,25 +95,38 @@ def group_cpu_seconds(pgid: int) -> float:
     return total
 
 
-def pg_backends_cpu_seconds(url: str) -> float:
-    """CPU seconds of the PostgreSQL backends now connected to this database (0 for SQLite).
+def pg_backends_cpu(url: str) -> dict[int, float]:
+    """CPU seconds per client backend now connected to this database (empty for SQLite).
 
-    Read from /proc, so only when PostgreSQL runs on this machine and we may read its processes.
+    Read from /proc, so only when PostgreSQL runs on this machine and we may read its processes;
+    autovacuum workers are left out (they come and go, and bill later what others wrote).
     """
     if not url.startswith("postgresql"):
-        return 0.0
+        return {}
     engine = create_engine(PG_URL)
     with engine.connect() as conn:
-        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d"),
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND backend_type = 'client backend'"),
                             {"d": make_url(url).database}).scalars().all()
     engine.dispose()
-    total = 0.0
+    used = {}
     for pid in pids:
-        try:
-            total += cpu_seconds(pid)
-        except OSError:
-            continue
-    return total
+        with contextlib.suppress(OSError):
+            used[pid] = cpu_seconds(pid)
+    return used
+
+
+def pg_cpu_since(url: str, before: dict[int, float]) -> float:
+    """CPU seconds the database's client backends used since `before` (a pg_backends_cpu reading)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in pg_backends_cpu(url).items())
+
+
+def analyze(url: str) -> None:
+    """Fresh planner statistics, as a live database has them (autovacuum would, a minute later)."""
+    if url.startswith("postgresql"):
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+        engine.dispose()
 
 
 def load_average() -> float:
@@ -150,7 +165,7 @@ def pg_database(label: str) -> Iterator[str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        migrate.upgrade(url)
+        migrate.upgrade(url, HEADS)
         yield url
     finally:
         with admin.connect() as conn:
@@ -164,7 +179,7 @@ def sqlite_database(directory: Path) -> Iterator[str]:
 
     path = directory / "guanxi.db"
     url = f"sqlite:///{path}"
-    migrate.upgrade(url)
+    migrate.upgrade(url, HEADS)
     yield url
 
 

@@ -22,7 +22,7 @@ from guanxi.staff.api import router as staff_router
 from guanxi.system.api import router as system_router
 from guanxi.web import install as install_web
 
-API_ROUTERS = [staff_router, customers_router, privacy_router, privacy_requests_router, webhooks_router, shipments_router, imports_router, duplicates_router]
+API_ROUTERS = [staff_router, customers_router, privacy_router, privacy_requests_router, webhooks_router, shipments_router, imports_router, duplicates_router, loyalty_router]
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
