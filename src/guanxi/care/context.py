@@ -1,0 +1,71 @@
+"""What a template sees for one real customer: the same shape as templates.SAMPLE_CONTEXT.
+
+Points and tier come from whichever domain registers a provider (loyalty, when it lands);
+until then they are 0 and "". A customer who withdrew personalisation gets a neutral
+greeting and no recommendations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from guanxi.customers import consents, profiles
+from guanxi.privacy.crypto import PiiCipher
+
+# name -> (session, customer_id) -> fields merged into context["customer"], e.g. {"points": 120, "tier": "gold"}
+customer_fields: dict[str, Callable[[Session, int], dict[str, Any]]] = {}
+# (session, customer_id) -> [{"sku": ..., "name": ...}]; analytics may register one
+product_recommender: list[Callable[[Session, int], list[dict]]] = []
+
+NEUTRAL_NAME = {"zh-CN": "会员", "en": "member"}
+EMPTY_OFFER = {"kind": "", "code": "", "title": "", "points": 0, "expires": ""}
+EMPTY_ORDER = {"id": 0, "external_id": "", "placed_at": "", "delivered_at": "", "total": ""}
+
+
+def personalisation_withdrawn(session: Session, customer_id: int) -> bool:
+    state = consents.current(session, customer_id)
+    row = state.get(("any", "personalisation"))
+    return row is not None and not row.granted
+
+
+def first_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        return ""
+    if " " in name:
+        return name.split()[0]
+    # Chinese names: the given name follows a one-character family name (two for 欧阳, 司马, ...)
+    return name[1:] if len(name) in (2, 3) else name
+
+
+def message_context(session: Session, cipher: PiiCipher, customer_id: int, *, shop_name: str,
+                    locale: str | None = None, offer: dict | None = None, occasion: dict | None = None,
+                    order: dict | None = None, links: dict | None = None) -> dict[str, Any]:
+    c = profiles.live_customer(session, customer_id)
+    loc = locale or c.locale or "zh-CN"
+    personal = not personalisation_withdrawn(session, c.id)
+    name = (cipher.decrypt(c.name_enc, context="name") or "") if personal else ""
+    birthday = cipher.decrypt(c.birthday_enc, context="birthday") if personal else None
+    customer = {"id": c.id, "name": name or NEUTRAL_NAME.get(loc, "member"),
+                "first_name": first_name(name) or NEUTRAL_NAME.get(loc, "member"),
+                "city": (c.city or "") if personal else "", "locale": loc, "tier": "", "points": 0,
+                "birthday": (birthday or "")[-5:], "member_since": c.created_at.date().isoformat()}
+    for provide in customer_fields.values():
+        customer.update(provide(session, c.id))
+    products = []
+    if personal:
+        for recommend in product_recommender:
+            products = recommend(session, c.id)
+    return {
+        "customer": customer,
+        "offer": {**EMPTY_OFFER, **(offer or {})},
+        "occasion": {"key": "", "date": "", **(occasion or {})},
+        "order": {**EMPTY_ORDER, **(order or {})},
+        "products": products,
+        "shop": {"name": shop_name},
+        "links": {"unsubscribe": "", "preferences": "", **(links or {})},
+        "personalised": personal,
+    }

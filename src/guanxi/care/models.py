@@ -1,0 +1,111 @@
+"""Tables of the care domain: templates, campaigns, who each campaign reached, and the outbox.
+
+Rendered messages are personal data (a name, an address in the text): subject and body are
+stored encrypted (privacy.crypto), and the recipient's address is looked up at send time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from guanxi.db import Base, BigId, JsonType, UTCDateTime, utcnow
+
+
+class CareTemplate(Base):
+    """One message text per (name, channel, locale); saving a new text bumps the version."""
+
+    __tablename__ = "care_templates"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20))   # email | sms | wechat | webhook
+    locale: Mapped[str] = mapped_column(String(10))    # zh-CN | en
+    subject: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("name", "channel", "locale"),)
+
+
+class Campaign(Base):
+    __tablename__ = "care_campaigns"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="draft")     # draft | active | paused | ended
+    purpose: Mapped[str] = mapped_column(String(20), default="marketing")  # marketing | service
+    trigger: Mapped[str | None] = mapped_column(String(30))   # birthday | holiday | ... ; None: a list or filter
+    params: Mapped[dict] = mapped_column(JsonType, default=dict)       # the trigger's days, occasion, ...
+    audience: Mapped[dict] = mapped_column(JsonType, default=dict)     # {"customer_ids": [...]} | {"filter": {...}}
+    channels: Mapped[list] = mapped_column(JsonType, default=list)     # in order of preference
+    variants: Mapped[list] = mapped_column(JsonType, default=list)     # [{"name": "A", "template": "...", "weight": 1}]
+    control_percent: Mapped[int] = mapped_column(Integer, default=0)
+    offer: Mapped[dict | None] = mapped_column(JsonType)
+    caps: Mapped[str] = mapped_column(String(200), default="")         # the campaign's own limits, "1/week"
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    conversion_days: Mapped[int] = mapped_column(Integer, default=7)
+    starts_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Recipient(Base):
+    """A customer a campaign chose for one period, with the variant or the hold-out group they fell in."""
+
+    __tablename__ = "care_recipients"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("care_campaigns.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    period: Mapped[str] = mapped_column(String(60))
+    variant: Mapped[str] = mapped_column(String(30))
+    control: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("campaign_id", "customer_id", "period"),
+                      Index("ix_care_recipients_customer", "customer_id"))
+
+
+class OutboxMessage(Base):
+    __tablename__ = "care_outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("care_campaigns.id", ondelete="SET NULL"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(String(20))          # marketing | service
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("care_templates.id", ondelete="SET NULL"))
+    template_version: Mapped[int | None] = mapped_column(Integer)
+    variant: Mapped[str | None] = mapped_column(String(30))
+    locale: Mapped[str] = mapped_column(String(10))
+    subject_enc: Mapped[str | None] = mapped_column(Text)
+    body_enc: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    reason: Mapped[str | None] = mapped_column(String(40))     # why suppressed or failed
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    locked_by: Mapped[str | None] = mapped_column(String(100))
+    provider_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_care_outbox_due", "status", "next_attempt_at"),
+        Index("ix_care_outbox_customer_sent", "customer_id", "sent_at"),
+        Index("ix_care_outbox_provider", "channel", "provider_id"),
+        Index("ix_care_outbox_campaign", "campaign_id", "status"),
+    )
