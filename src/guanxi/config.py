@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     stuck_shipment_days: int = Field(default=5, ge=1)
     dedup_auto_merge_threshold: float = Field(default=0.9, gt=0, le=1)  # `guanxi dedup` merges pairs scoring this
     retention_events_days: int = Field(default=730, ge=1)  # customer events older than this are deleted
+    rfm_window_days: int = Field(default=365, ge=7)  # orders counted in RFM scores
+    clv_horizon_months: int = Field(default=12, ge=1, le=120)  # customer lifetime value looks this far ahead
+    clv_discount_rate: float = Field(default=0.10, ge=0, lt=1)  # yearly, for CLV
+    clv_margin: float = Field(default=1.0, gt=0, le=1)  # share of spend that is profit (1.0: revenue)
 
     smtp_host: str | None = Field(default=None, description="SMTP server for member sign-in codes")
     smtp_port: int = Field(default=25, ge=1, le=65535)

@@ -144,8 +144,21 @@ def _purchases_if_alive(params: BgNbdParams, t: np.ndarray, x: np.ndarray, T: np
         series = series.copy()
         series[failed] = hyp2f1(a + b - 1.0 - r, a - 1.0, c[failed] + 1e-9, z[failed])
     # (1-z)^(a-1) via log1p keeps precision when t is small against alpha + T.
-    tail = np.exp((a - 1.0) * np.log1p(-z)) * series
-    return (a + b + x - 1.0) / (a - 1.0) * (1.0 - tail)
+    with np.errstate(invalid="ignore", over="ignore"):
+        tail = np.exp((a - 1.0) * np.log1p(-z)) * series
+        result = (a + b + x - 1.0) / (a - 1.0) * (1.0 - tail)
+    bad = ~np.isfinite(result)
+    if np.any(bad):
+        # A fit with a and b both huge (small shops, a nearly constant drop-out chance) makes
+        # the power 0 and the series inf. In the limit a, b -> inf with p = a / (a + b) fixed,
+        # 2F1(r+x, b+x; a+b+x-1; z) -> (1 - (1-p) z)^-(r+x), so the expectation tends to
+        # (1 - ((1-z) / (1 - (1-p) z))^(r+x)) / p.
+        p = a / (a + b)
+        x_b, z_b, result = np.broadcast_arrays(x, z, result)
+        result = result.copy()
+        xz, zz = x_b[bad], z_b[bad]
+        result[bad] = -np.expm1((r + xz) * (np.log1p(-zz) - np.log1p(-(1.0 - p) * zz))) / p
+    return result
 
 
 def _dropout_log_odds(params: BgNbdParams, x, t_x, T) -> np.ndarray:

@@ -51,3 +51,25 @@ def clv(calibration_end: str = typer.Option(..., help="last day of the calibrati
     if "holdout" in result:
         h = result["holdout"]
         out.print(f"holdout to {h['end']}: predicted {h['predicted']:.0f} repeat purchases, actual {h['actual']}")
+
+
+@analytics_app.command("recompute")
+def recompute_cmd(as_of: str = typer.Option(None, "--as-of", help="score as of this day (default: today, shop time)"),
+                  as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
+    """Recompute every customer's RFM segment, P(alive), CLV, churn risk and lifecycle stage now."""
+    from guanxi.analytics.recompute import recompute
+    from guanxi.db import transaction
+
+    day = _date(as_of, "--as-of")
+    rt = context.runtime()
+    try:
+        with transaction(rt.factory) as session:
+            result = recompute(session, rt.settings, as_of=day)
+    finally:
+        rt.dispose()
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    out.print(f"scores as of {result['period']}: {result['customers']} customers "
+              f"({result['scored']} with purchases); stages: "
+              + ", ".join(f"{k} {v}" for k, v in sorted(result["stages"].items())))

@@ -1,0 +1,14 @@
+"""Scheduled work of the analytics domain."""
+
+from __future__ import annotations
+
+from guanxi.analytics.recompute import recompute, today
+from guanxi.db import transaction
+from guanxi.scheduler.registry import job
+
+
+@job("analytics.recompute", every="daily")
+def recompute_scores(ctx) -> dict:
+    """Re-score every customer once a day; running it again the same day replaces the same rows."""
+    with transaction(ctx.factory) as session:
+        return recompute(session, ctx.settings, as_of=today(ctx.settings, ctx.now), now=ctx.now)
