@@ -212,7 +212,7 @@ class Book:
             lot = self.lots[a.lot]
             lot.remaining += a.points
             lot.spent -= a.points
-            if lot.state == SPENT:
+            if lot.state in (SPENT, EXPIRED):  # it was available when reserved; expire_due decides again
                 lot.state = AVAILABLE
         del self.locks[lock_ref]
         return Entry("release", points, "cancel", lock_ref, now, locked_change=-points,

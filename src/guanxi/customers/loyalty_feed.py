@@ -1,0 +1,122 @@
+"""Order and refund facts as the loyalty domain reads them (it never reads these tables itself).
+
+Orders come in keyset pages over (updated_at, id): a pending order that is paid later moves
+forward in the feed when its status changes, so nothing paid is skipped. Refunds come by id,
+each with the order's refunded total up to and including it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from guanxi.customers.models import Customer, Order, OrderLine, Refund, Shipment
+from guanxi.customers.shipments import window_closes_at
+
+PAID = ("paid", "partially_refunded")
+
+
+@dataclass(frozen=True)
+class PaidOrder:
+    id: int
+    customer_id: int
+    placed_at: dt.datetime
+    updated_at: dt.datetime
+    currency: str
+    total_minor: int
+    discount_minor: int
+    shipping_minor: int
+    refunded_minor: int
+    channel: str | None
+    store: str | None
+    timezone: str
+    first_order: bool
+    lines: tuple[tuple[str, int, int, str | None], ...]  # (sku, quantity, unit price, category)
+
+
+@dataclass(frozen=True)
+class RefundFact:
+    id: int
+    order_id: int
+    customer_id: int
+    amount_minor: int
+    refunded_to_date_minor: int   # this refund and every earlier one of the order
+    order_total_minor: int
+    created_at: dt.datetime
+
+
+def paid_orders(session: Session, after: tuple[dt.datetime, int] | None, limit: int = 1000) -> list[PaidOrder]:
+    """Paid orders of live customers changed after the keyset position `after`, oldest change first."""
+    stmt = (select(Order, Customer.timezone).join(Customer, Customer.id == Order.customer_id)
+            .where(Order.status.in_(PAID), Customer.status == "active")
+            .order_by(Order.updated_at, Order.id).limit(limit))
+    if after is not None:
+        at, oid = after
+        stmt = stmt.where(or_(Order.updated_at > at, and_(Order.updated_at == at, Order.id > oid)))
+    rows = session.execute(stmt).all()
+    if not rows:
+        return []
+    ids = [o.id for o, _ in rows]
+    lines = defaultdict(list)
+    for l in session.execute(select(OrderLine.order_id, OrderLine.sku, OrderLine.quantity, OrderLine.unit_price_minor,
+                                    OrderLine.category).where(OrderLine.order_id.in_(ids))
+                             .order_by(OrderLine.order_id, OrderLine.line_no)):
+        lines[l[0]].append((l[1], l[2], l[3], l[4]))
+    earlier = aliased(Order)
+    firsts = set(session.scalars(
+        select(Order.id).where(Order.id.in_(ids)).where(~select(earlier.id).where(
+            earlier.customer_id == Order.customer_id, earlier.status.in_(PAID + ("refunded",)),
+            or_(earlier.placed_at < Order.placed_at, and_(earlier.placed_at == Order.placed_at, earlier.id < Order.id))
+        ).exists())))
+    return [PaidOrder(o.id, o.customer_id, o.placed_at, o.updated_at, o.currency, o.total_minor, o.discount_minor,
+                      o.shipping_minor, o.refunded_minor, o.channel, o.store, tz or "UTC", o.id in firsts,
+                      tuple(lines[o.id])) for o, tz in rows]
+
+
+def refunds_after(session: Session, after_id: int, limit: int = 1000) -> list[RefundFact]:
+    rows = session.execute(select(Refund, Order.customer_id, Order.total_minor)
+                           .join(Order, Order.id == Refund.order_id)
+                           .where(Refund.id > after_id).order_by(Refund.id).limit(limit)).all()
+    out = []
+    for refund, customer_id, total in rows:
+        to_date = session.scalar(select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
+            Refund.order_id == refund.order_id, Refund.id <= refund.id))
+        out.append(RefundFact(refund.id, refund.order_id, customer_id, refund.amount_minor, int(to_date), total,
+                              refund.created_at))
+    return out
+
+
+def return_windows_closed(session: Session, order_ids: list[int], now: dt.datetime, days: int) -> set[int]:
+    """The orders among `order_ids` whose no-reason return window (from delivery) has closed."""
+    if not order_ids:
+        return set()
+    placed = dict(session.execute(select(Order.id, Order.placed_at).where(Order.id.in_(order_ids))).all())
+    deliveries = defaultdict(list)
+    for oid, delivered in session.execute(select(Shipment.order_id, Shipment.delivered_at).where(
+            Shipment.order_id.in_(order_ids), Shipment.status != "cancelled")):
+        deliveries[oid].append(delivered)
+    closed = set()
+    for oid, placed_at in placed.items():
+        closes = window_closes_at(placed_at, deliveries.get(oid, []), days)
+        if closes is not None and now >= closes:
+            closed.add(oid)
+    return closed
+
+
+def qualifying_spend(session: Session, customer_ids: list[int], since: dt.datetime, until: dt.datetime
+                     ) -> dict[int, tuple[int, int]]:
+    """customer id -> (net amount paid less refunds, number of paid orders) placed in [since, until)."""
+    rows = session.execute(
+        select(Order.customer_id, func.coalesce(func.sum(Order.total_minor - Order.refunded_minor), 0), func.count())
+        .where(Order.customer_id.in_(customer_ids), Order.status.in_(PAID),
+               Order.placed_at >= since, Order.placed_at < until)
+        .group_by(Order.customer_id))
+    return {cid: (int(amount), int(count)) for cid, amount, count in rows}
+
+
+def timezones(session: Session, customer_ids: list[int]) -> dict[int, str]:
+    return dict(session.execute(select(Customer.id, Customer.timezone).where(Customer.id.in_(customer_ids))).all())

@@ -1,0 +1,190 @@
+"""Loyalty over HTTP: a member's points, goodwill adjustments, redemptions, and the programme's set-up."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from guanxi.customers import profiles
+from guanxi.db import utcnow
+from guanxi.deps import CustomerReader, LoyaltyAdjuster, LoyaltyConfigurer, OrderWriter, SessionDep
+from guanxi.errors import Invalid
+from guanxi.loyalty import catalogue, earning, person_hooks, points, rules as rules_engine, store, tiers  # noqa: F401
+from guanxi.loyalty.schemas import (
+    AdjustmentCreate, AdjustmentPublic, EntryPublic, PointsPublic, PreviewCreate, PreviewPublic, RedemptionCreate,
+    RedemptionPublic, RewardCreate, RewardPublic, RewardUpdate, RulePublic, RuleCreate, RuleWrite, SettingsPublic,
+    SettingsWrite, TierPublic, TierWrite,
+)
+from guanxi.schemas import IdPath
+
+router = APIRouter(prefix="/api/v1", tags=["loyalty"])
+RuleName = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+@router.get("/customers/{customer_id}/points", response_model=PointsPublic)
+def get_points(customer_id: IdPath, actor: CustomerReader, session: SessionDep,
+               days: Annotated[int, Query(ge=1, le=366, description="expiring within this many days")] = 30
+               ) -> PointsPublic:
+    return PointsPublic(**points.summary(session, customer_id, days=days))
+
+
+@router.get("/customers/{customer_id}/points/entries", response_model=list[EntryPublic])
+def get_entries(customer_id: IdPath, actor: CustomerReader, session: SessionDep,
+                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[EntryPublic]:
+    """The member's ledger, newest first."""
+    customer_id = profiles.live_customer(session, customer_id).id
+    return [EntryPublic.model_validate(e) for e in points.ledger_of(session, customer_id, limit)]
+
+
+@router.post("/customers/{customer_id}/points/adjustments", response_model=AdjustmentPublic, status_code=201,
+             responses={200: {"model": AdjustmentPublic, "description": "The same idempotency key seen before"}})
+def create_adjustment(customer_id: IdPath, body: AdjustmentCreate, actor: LoyaltyAdjuster, session: SessionDep,
+                      response: Response) -> AdjustmentPublic:
+    """Staff goodwill (negative allowed), within the role's limit; audited."""
+    done = points.adjust(session, customer_id, body.points, body.reason, body.idempotency_key, actor)
+    session.commit()
+    response.status_code = 201 if done.created else 200
+    available = points.summary(session, customer_id)["available"]
+    return AdjustmentPublic(entry_id=done.entry_id, points=done.points, available=available)
+
+
+@router.post("/customers/{customer_id}/points/redemptions", response_model=RedemptionPublic, status_code=201,
+             responses={200: {"model": RedemptionPublic, "description": "The same idempotency key seen before"}})
+def create_redemption(customer_id: IdPath, body: RedemptionCreate, actor: OrderWriter, session: SessionDep,
+                      response: Response) -> RedemptionPublic:
+    """Spend points as cash or on a reward; 409 when the available points do not cover it."""
+    done = points.redeem(session, customer_id, body.idempotency_key, points=body.points, reward_id=body.reward_id,
+                         reserve=body.reserve)
+    session.commit()
+    response.status_code = 201 if done.created else 200
+    return RedemptionPublic.model_validate(done.redemption)
+
+
+@router.post("/customers/{customer_id}/points/redemptions/{redemption_id}/confirmation",
+             response_model=RedemptionPublic)
+def confirm_redemption(customer_id: IdPath, redemption_id: IdPath, actor: OrderWriter,
+                       session: SessionDep) -> RedemptionPublic:
+    customer_id = profiles.live_customer(session, customer_id).id
+    done = points.settle(session, customer_id, redemption_id, confirm=True)
+    session.commit()
+    return RedemptionPublic.model_validate(done)
+
+
+@router.post("/customers/{customer_id}/points/redemptions/{redemption_id}/cancellation",
+             response_model=RedemptionPublic)
+def cancel_redemption(customer_id: IdPath, redemption_id: IdPath, actor: OrderWriter,
+                      session: SessionDep) -> RedemptionPublic:
+    """Give reserved points back (a cancelled checkout)."""
+    customer_id = profiles.live_customer(session, customer_id).id
+    done = points.settle(session, customer_id, redemption_id, confirm=False)
+    session.commit()
+    return RedemptionPublic.model_validate(done)
+
+
+@router.post("/loyalty/previews", response_model=PreviewPublic)
+def preview(body: PreviewCreate, actor: OrderWriter, session: SessionDep) -> PreviewPublic:
+    """How many points a cart would earn now (for the shop's checkout)."""
+    now = utcnow()
+    tz, tier = "UTC", None
+    if body.customer_id is not None:
+        customer = profiles.live_customer(session, body.customer_id)
+        tz, tier = customer.timezone or "UTC", tiers.tier_of(session, customer.id)
+    facts = rules_engine.OrderFacts(placed_at=now, total_minor=body.total_minor, shipping_minor=body.shipping_minor,
+                                    currency=body.currency, channel=body.channel,
+                                    lines=tuple(rules_engine.LineFacts(l.sku, l.quantity, l.unit_price_minor,
+                                                                       l.category) for l in body.lines))
+    award = rules_engine.evaluate(facts, rules_engine.MemberFacts(tz, tier), earning.rules_in_force(session, now))
+    return PreviewPublic(points=award.points, explanations=award.explanations)
+
+
+# -- configuration -------------------------------------------------------------------------------
+
+@router.get("/loyalty/rules", response_model=list[RulePublic])
+def list_rules(actor: LoyaltyConfigurer, session: SessionDep) -> list[RulePublic]:
+    return [RulePublic.model_validate(r) for r in catalogue.current_rules(session)]
+
+
+@router.post("/loyalty/rules", response_model=RulePublic, status_code=201)
+def create_rule(body: RuleCreate, actor: LoyaltyConfigurer, session: SessionDep) -> RulePublic:
+    row = catalogue.write_rule(session, body.name, body.definition, body.active, actor.ref, create=True)
+    session.commit()
+    return RulePublic.model_validate(row)
+
+
+@router.get("/loyalty/rules/{name}", response_model=list[RulePublic])
+def get_rule_versions(name: RuleName, actor: LoyaltyConfigurer, session: SessionDep) -> list[RulePublic]:
+    return [RulePublic.model_validate(r) for r in catalogue.rule_versions(session, name)]
+
+
+@router.put("/loyalty/rules/{name}", response_model=RulePublic)
+def update_rule(name: RuleName, body: RuleWrite, actor: LoyaltyConfigurer, session: SessionDep) -> RulePublic:
+    """A new version; orders placed before it keep the version they were placed under."""
+    row = catalogue.write_rule(session, name, body.definition, body.active, actor.ref, create=False)
+    session.commit()
+    return RulePublic.model_validate(row)
+
+
+@router.delete("/loyalty/rules/{name}", response_model=RulePublic)
+def retire_rule(name: RuleName, actor: LoyaltyConfigurer, session: SessionDep) -> RulePublic:
+    """An inactive version: the rule stops for new orders, history keeps it."""
+    last = catalogue.rule_versions(session, name)[-1]
+    row = catalogue.write_rule(session, name, last.definition, False, actor.ref, create=False)
+    session.commit()
+    return RulePublic.model_validate(row)
+
+
+@router.get("/loyalty/rewards", response_model=list[RewardPublic])
+def list_rewards(actor: CustomerReader, session: SessionDep) -> list[RewardPublic]:
+    return [RewardPublic.model_validate(r) for r in catalogue.rewards(session)]
+
+
+@router.post("/loyalty/rewards", response_model=RewardPublic, status_code=201)
+def create_reward(body: RewardCreate, actor: LoyaltyConfigurer, session: SessionDep) -> RewardPublic:
+    row = catalogue.add_reward(session, **body.model_dump())
+    session.commit()
+    return RewardPublic.model_validate(row)
+
+
+@router.patch("/loyalty/rewards/{reward_id}", response_model=RewardPublic)
+def update_reward(reward_id: IdPath, body: RewardUpdate, actor: LoyaltyConfigurer, session: SessionDep
+                  ) -> RewardPublic:
+    row = catalogue.update_reward(session, reward_id, **body.model_dump(exclude_unset=True))
+    session.commit()
+    return RewardPublic.model_validate(row)
+
+
+@router.get("/loyalty/tiers", response_model=list[TierPublic])
+def list_tiers(actor: CustomerReader, session: SessionDep) -> list[TierPublic]:
+    return [TierPublic.model_validate(t) for t in catalogue.tiers(session)]
+
+
+@router.put("/loyalty/tiers/{code}", response_model=TierPublic)
+def put_tier(code: Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")], body: TierWrite,
+             actor: LoyaltyConfigurer, session: SessionDep, response: Response) -> TierPublic:
+    if body.code != code:
+        raise Invalid("the code in the body differs from the path", errors=[{"loc": ["body", "code"], "msg": code}])
+    tier, created = catalogue.put_tier(session, **body.model_dump())
+    session.commit()
+    response.status_code = 201 if created else 200
+    return TierPublic.model_validate(tier)
+
+
+@router.delete("/loyalty/tiers/{code}", status_code=204)
+def delete_tier(code: Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")], actor: LoyaltyConfigurer,
+                session: SessionDep) -> Response:
+    catalogue.delete_tier(session, code)
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/loyalty/settings", response_model=SettingsPublic)
+def get_settings(actor: LoyaltyConfigurer, session: SessionDep) -> SettingsPublic:
+    return SettingsPublic.model_validate(store.program_settings(session))
+
+
+@router.patch("/loyalty/settings", response_model=SettingsPublic)
+def update_settings(body: SettingsWrite, actor: LoyaltyConfigurer, session: SessionDep) -> SettingsPublic:
+    row = store.save_settings(session, **body.model_dump(exclude_none=True))
+    session.commit()
+    return SettingsPublic.model_validate(row)

@@ -1,0 +1,91 @@
+"""The programme's configuration: versioned earning rules, rewards and the tier ladder."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from guanxi.db import utcnow
+from guanxi.errors import Conflict, NotFound
+from guanxi.loyalty import rules as rules_engine
+from guanxi.loyalty.models import EarningRule, Reward, Tier
+
+
+def current_rules(session: Session) -> list[EarningRule]:
+    """The latest version of every rule (active or not)."""
+    latest = (select(EarningRule.name, func.max(EarningRule.version).label("v"))
+              .group_by(EarningRule.name).subquery())
+    return list(session.scalars(select(EarningRule).join(
+        latest, (latest.c.name == EarningRule.name) & (latest.c.v == EarningRule.version)).order_by(EarningRule.name)))
+
+
+def rule_versions(session: Session, name: str) -> list[EarningRule]:
+    rows = list(session.scalars(select(EarningRule).where(EarningRule.name == name).order_by(EarningRule.version)))
+    if not rows:
+        raise NotFound(f"no rule {name!r}")
+    return rows
+
+
+def write_rule(session: Session, name: str, definition: dict, active: bool, author: str, *,
+               create: bool) -> EarningRule:
+    """A new version of rule `name` (the first when `create`); earlier versions stay for earlier orders."""
+    rules_engine.validate(definition)
+    last = session.scalar(select(func.max(EarningRule.version)).where(EarningRule.name == name))
+    if create and last is not None:
+        raise Conflict(f"rule {name!r} exists; PUT a new version to change it")
+    if not create and last is None:
+        raise NotFound(f"no rule {name!r}")
+    row = EarningRule(name=name, version=(last or 0) + 1, active=active, definition=definition,
+                      created_at=utcnow(), created_by=author)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def rewards(session: Session, *, active_only: bool = False) -> list[Reward]:
+    stmt = select(Reward).order_by(Reward.points_cost, Reward.id)
+    if active_only:
+        stmt = stmt.where(Reward.active.is_(True))
+    return list(session.scalars(stmt))
+
+
+def add_reward(session: Session, **fields) -> Reward:
+    reward = Reward(**fields, created_at=utcnow())
+    session.add(reward)
+    session.flush()
+    return reward
+
+
+def update_reward(session: Session, reward_id: int, **fields) -> Reward:
+    reward = session.get(Reward, reward_id)
+    if reward is None:
+        raise NotFound(f"no reward {reward_id}")
+    for key, value in fields.items():
+        setattr(reward, key, value)
+    session.flush()
+    return reward
+
+
+def tiers(session: Session) -> list[Tier]:
+    return list(session.scalars(select(Tier).order_by(Tier.rank)))
+
+
+def put_tier(session: Session, **fields) -> tuple[Tier, bool]:
+    tier = session.scalar(select(Tier).where(Tier.code == fields["code"]))
+    created = tier is None
+    if created:
+        tier = Tier(**fields)
+        session.add(tier)
+    else:
+        for key, value in fields.items():
+            setattr(tier, key, value)
+    session.flush()
+    return tier, created
+
+
+def delete_tier(session: Session, code: str) -> None:
+    tier = session.scalar(select(Tier).where(Tier.code == code))
+    if tier is None:
+        raise NotFound(f"no tier {code!r}")
+    session.delete(tier)
+    session.flush()

@@ -1,0 +1,202 @@
+"""Orders earn, refunds take back, return windows release, time expires: the ledger fed by the shop.
+
+Each function is safe to run twice: an entry's (source, ref) is unique, and a seen key is
+skipped before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from guanxi.customers import loyalty_feed
+from guanxi.customers.loyalty_feed import PaidOrder, RefundFact
+from guanxi.loyalty import rules as rules_engine, store, tiers
+from guanxi.loyalty.models import EarningRule, FeedCursor, PointEntry, PointLot
+from guanxi.loyalty.rules import LineFacts, MemberFacts, OrderFacts
+
+ORDER_SOURCE = "order"
+REFUND_SOURCE = "refund"
+
+
+class RuleBook:
+    """The rule versions by time, loaded once for a batch of orders."""
+
+    def __init__(self, session: Session):
+        self.rows = session.execute(select(EarningRule.name, EarningRule.active, EarningRule.definition,
+                                           EarningRule.created_at).order_by(EarningRule.created_at,
+                                                                            EarningRule.version)).all()
+        self.daily_cap = any(r.definition.get("kind") == "cap" and r.definition.get("per_customer_day") is not None
+                             for r in self.rows)
+
+    def at(self, when: dt.datetime) -> dict[str, dict]:
+        if not self.rows:
+            return {"base": dict(rules_engine.DEFAULT_BASE)}
+        latest = {}
+        for name, active, definition, created_at in self.rows:
+            if created_at > when:
+                break
+            latest[name] = definition if active else None
+        return {n: d for n, d in latest.items() if d is not None}
+
+
+def rules_in_force(session: Session, at: dt.datetime) -> dict[str, dict]:
+    """{name: definition}: the latest version of each rule made at or before `at`, when active."""
+    return RuleBook(session).at(at)
+
+
+def facts_of(order: PaidOrder) -> OrderFacts:
+    return OrderFacts(placed_at=order.placed_at, total_minor=order.total_minor, shipping_minor=order.shipping_minor,
+                      discount_minor=order.discount_minor, currency=order.currency, channel=order.channel,
+                      store=order.store, first_order=order.first_order,
+                      lines=tuple(LineFacts(sku, q, p, c) for sku, q, p, c in order.lines))
+
+
+def _earned_on_local_day(session: Session, customer_id: int, at: dt.datetime, timezone: str) -> int:
+    start = store.expiry.local_midnight(at.astimezone(store.expiry.ZoneInfo(timezone)).date(), timezone)
+    end = start + dt.timedelta(days=1)
+    rows = session.scalars(select(PointEntry.points).where(
+        PointEntry.customer_id == customer_id, PointEntry.source == ORDER_SOURCE, PointEntry.kind == "earn",
+        PointEntry.at >= start, PointEntry.at < end))
+    return sum(rows)
+
+
+def credit_order(session: Session, order: PaidOrder, rulebook: RuleBook, *, now: dt.datetime) -> int:
+    """Credit a paid order (pending until its return window passes); returns the points, 0 if seen before."""
+    ref = str(order.id)
+    if store.entry_by_key(session, ORDER_SOURCE, ref) is not None:
+        return 0
+    account = store.open_account(session, order.customer_id)
+    if store.entry_by_key(session, ORDER_SOURCE, ref) is not None:  # credited while we waited for the lock
+        return 0
+    tier = tiers.tier_of(session, order.customer_id)
+    earned_today = (_earned_on_local_day(session, order.customer_id, order.placed_at, order.timezone)
+                    if rulebook.daily_cap else 0)
+    award = rules_engine.evaluate(facts_of(order), MemberFacts(order.timezone, tier, earned_today),
+                                  rulebook.at(order.placed_at))
+    if award.points <= 0:
+        return 0
+    lot = account.new_lot(points=award.points, earned_at=order.placed_at, available_at=None,
+                          expires_at=store.expires_for(session, order.placed_at, order.timezone),
+                          source=ORDER_SOURCE, ref=ref, rule=",".join(award.rules)[:200], order_id=order.id,
+                          details={"by_sku": award.by_sku, "explanations": award.explanations})
+    entries = account.book.expire_due(now)
+    earn = account.book.earn(lot, now=order.placed_at)
+    earn.details = {"explanations": award.explanations, "currency": order.currency}
+    account.write([*entries, earn], order_id=order.id)
+    tiers.upgrade_if_qualified(session, order.customer_id, now=now)
+    return award.points
+
+
+def reverse_refund(session: Session, refund: RefundFact, *, now: dt.datetime) -> int:
+    """Take back the order's points in proportion to its refunded total; returns the points taken."""
+    ref = str(refund.id)
+    if store.entry_by_key(session, REFUND_SOURCE, ref) is not None:
+        return 0
+    has_lot = session.scalar(select(PointLot.customer_id).where(PointLot.order_id == refund.order_id).limit(1))
+    if has_lot is None:
+        return 0  # the order earned nothing (or was refunded in full before it was credited)
+    account = store.open_account(session, has_lot)
+    if store.entry_by_key(session, REFUND_SOURCE, ref) is not None:
+        return 0
+    account.load_order_lots(refund.order_id)
+    share = Fraction(refund.refunded_to_date_minor, max(refund.order_total_minor, 1))
+    entries = account.book.expire_due(now)
+    entry = account.book.reverse(REFUND_SOURCE, ref, str(refund.order_id), share, now=now,
+                                 details={"refund_minor": refund.amount_minor})
+    account.write([*entries, entry], order_id=refund.order_id)
+    return -entry.points
+
+
+def _read_cursor(session: Session, name: str) -> FeedCursor:
+    row = session.get(FeedCursor, name, with_for_update=True)
+    if row is None:
+        row = FeedCursor(name=name, position=0, at=None)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def credit_paid_orders(factory, *, now: dt.datetime, batch: int = 500) -> dict:
+    """Credit every paid order not yet credited, page by page (each page its own transaction)."""
+    credited = points = 0
+    while True:
+        with factory() as session:
+            cursor = _read_cursor(session, "orders")
+            after = (cursor.at, cursor.position) if cursor.at is not None else None
+            orders = loyalty_feed.paid_orders(session, after, batch)
+            if not orders:
+                session.commit()
+                break
+            rulebook = RuleBook(session)
+            for order in orders:
+                if order.refunded_minor >= order.total_minor:
+                    continue
+                got = credit_order(session, order, rulebook, now=now)
+                credited += bool(got)
+                points += got
+            cursor.at, cursor.position = orders[-1].updated_at, orders[-1].id
+            session.commit()
+        if len(orders) < batch:
+            break
+    return {"orders_credited": credited, "points": points}
+
+
+def reverse_refunds(factory, *, now: dt.datetime, batch: int = 500) -> dict:
+    reversed_points = seen = 0
+    while True:
+        with factory() as session:
+            cursor = _read_cursor(session, "refunds")
+            refunds = loyalty_feed.refunds_after(session, cursor.position, batch)
+            for refund in refunds:
+                reversed_points += reverse_refund(session, refund, now=now)
+                seen += 1
+            if refunds:
+                cursor.position = refunds[-1].id
+            session.commit()
+        if len(refunds) < batch:
+            break
+    return {"refunds": seen, "points_reversed": reversed_points}
+
+
+def release_pending(factory, *, now: dt.datetime) -> dict:
+    """Pending → available for lots whose order's return window has closed (or whose time has come)."""
+    released = 0
+    with factory() as session:
+        days = store.program_settings(session).return_days
+        rows = session.execute(select(PointLot.id, PointLot.customer_id, PointLot.order_id, PointLot.available_at)
+                               .where(PointLot.state == "pending")).all()
+        closed = loyalty_feed.return_windows_closed(session, [r.order_id for r in rows if r.order_id], now, days)
+        due = defaultdict(list)
+        for lot_id, cid, order_id, available_at in rows:
+            if (order_id is not None and order_id in closed) or (available_at is not None and available_at <= now):
+                due[cid].append(lot_id)
+        for cid, lot_ids in due.items():
+            account = store.open_account(session, cid)
+            for lot_id in lot_ids:
+                if lot_id in account.book.lots and account.book.release(lot_id, now):
+                    released += 1
+            account.write([])
+        session.commit()
+    return {"lots_released": released}
+
+
+def expire_points(factory, *, now: dt.datetime) -> dict:
+    """Expire every lot whose time has come; a second run finds nothing left to do."""
+    expired = points = 0
+    with factory() as session:
+        members = list(session.scalars(select(PointLot.customer_id).where(
+            PointLot.remaining > 0, PointLot.expires_at <= now).distinct()))
+    for cid in members:
+        with factory() as session:
+            account = store.open_account(session, cid)
+            entries = account.book.expire_due(now)
+            account.write(entries)
+            session.commit()
+        expired += len(entries)
+        points += sum(-e.points for e in entries)
+    return {"lots_expired": expired, "points_expired": points}

@@ -1,0 +1,64 @@
+"""Points in a customer's life: the timeline, the person's export, erasure, merge and unmerge."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from guanxi.customers import hooks
+from guanxi.loyalty import store
+from guanxi.loyalty.models import PointEntry, PointLot, Redemption, TierStatus
+
+MOVED = {"loyalty_lots": PointLot, "loyalty_entries": PointEntry, "loyalty_redemptions": Redemption}
+SUMMARIES = {"earn": "earned {n} points", "adjust": "{n:+} points (goodwill)", "spend": "redeemed {m} points",
+             "lock": "reserved {m} points", "release": "{n} reserved points given back", "expire": "{m} points expired",
+             "reverse": "{m} points taken back (refund)", "confirm": "redemption confirmed"}
+
+
+@hooks.timeline("loyalty")
+def points_timeline(session: Session, customer_id: int, limit: int) -> list[dict]:
+    rows = session.scalars(select(PointEntry).where(PointEntry.customer_id == customer_id)
+                           .order_by(PointEntry.at.desc(), PointEntry.id.desc()).limit(limit))
+    return [{"at": e.at, "kind": f"points_{e.kind}", "entry_id": e.id, "points": e.points,
+             "summary": SUMMARIES.get(e.kind, e.kind).format(n=e.points, m=-e.points)
+             + (f": {e.reason}" if e.reason else "")} for e in rows]
+
+
+@hooks.exporter("loyalty")
+def export_points(session: Session, customer_id: int) -> dict:
+    entries = session.scalars(select(PointEntry).where(PointEntry.customer_id == customer_id).order_by(PointEntry.id))
+    tier = session.get(TierStatus, customer_id)
+    return {"balance": store.balance_of(session, customer_id), "tier": tier.tier_code if tier else None,
+            "entries": [{"at": e.at.isoformat(), "kind": e.kind, "points": e.points, "reason": e.reason}
+                        for e in entries]}
+
+
+@hooks.eraser("loyalty")
+def erase_points(session: Session, customer_id: int) -> None:
+    # The ledger stays (the figures must add up); the free text staff wrote about the person goes.
+    session.execute(update(PointEntry).where(PointEntry.customer_id == customer_id, PointEntry.reason.is_not(None))
+                    .values(reason=None))
+
+
+def _unmove(session: Session, rows: dict[str, list[int]], merged_id: int) -> None:
+    survivors = set()
+    for table, model in MOVED.items():
+        ids = rows.get(table, [])
+        if ids:
+            survivors |= set(session.scalars(select(model.customer_id).where(model.id.in_(ids))))
+            session.execute(update(model).where(model.id.in_(ids)).values(customer_id=merged_id),
+                            execution_options={"synchronize_session": False})
+    for cid in survivors | {merged_id}:
+        store.repair(session, cid)
+
+
+@hooks.mover("loyalty", _unmove)
+def move_points(session: Session, from_id: int, to_id: int) -> dict[str, list[int]]:
+    """The merged profile's lots, entries and redemptions join the survivor's; both balances are rebuilt."""
+    moved = {}
+    for table, model in MOVED.items():
+        moved[table] = sorted(session.scalars(update(model.__table__).where(model.customer_id == from_id)
+                                              .values(customer_id=to_id).returning(model.id)))
+    store.repair(session, to_id)
+    store.repair(session, from_id)
+    return moved

@@ -1,0 +1,182 @@
+"""Loyalty request and reply models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StrictBool, StrictInt, model_validator
+
+from guanxi.schemas import PublicModel, StrictModel
+
+Key = Annotated[str, Field(min_length=1, max_length=100)]
+Points = Annotated[StrictInt, Field(ge=-10_000_000, le=10_000_000)]
+
+
+class Expiring(PublicModel):
+    points: int
+    expires_at: dt.datetime
+
+
+class PointsPublic(PublicModel):
+    available: int
+    pending: int
+    locked: int
+    debt: int
+    expiring: list[Expiring]
+    tier: str | None
+
+
+class AdjustmentCreate(StrictModel):
+    points: Points
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    idempotency_key: Key
+
+
+class AdjustmentPublic(PublicModel):
+    entry_id: int
+    points: int
+    available: int
+
+
+class RedemptionCreate(StrictModel):
+    points: Annotated[StrictInt, Field(gt=0, le=10_000_000)] | None = None
+    reward_id: Annotated[StrictInt, Field(ge=1, le=2**62)] | None = None
+    idempotency_key: Key
+    reserve: StrictBool = Field(default=False, description="lock the points for a checkout to confirm or cancel")
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.points is None) == (self.reward_id is None):
+            raise ValueError("give either points or reward_id")
+        return self
+
+
+class RedemptionPublic(PublicModel):
+    id: int
+    customer_id: int
+    reward_id: int | None
+    points: int
+    status: str
+    code: str | None
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+
+
+class EntryPublic(PublicModel):
+    id: int
+    kind: str
+    points: int
+    source: str
+    ref: str
+    at: dt.datetime
+    reason: str | None
+    details: dict[str, Any]
+
+
+class RuleWrite(StrictModel):
+    definition: dict[str, Any]
+    active: StrictBool = True
+
+
+class RuleCreate(RuleWrite):
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+class RulePublic(PublicModel):
+    id: int
+    name: str
+    version: int
+    active: bool
+    definition: dict[str, Any]
+    created_at: dt.datetime
+    created_by: str
+
+
+class RewardCreate(StrictModel):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: Literal["coupon", "gift", "cash", "voucher"]
+    points_cost: Annotated[StrictInt, Field(gt=0, le=10_000_000)]
+    stock: Annotated[StrictInt, Field(ge=0, le=100_000_000)] | None = None
+    per_member_limit: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+    min_tier: Annotated[str, Field(max_length=40)] | None = None
+    active: StrictBool = True
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class RewardUpdate(StrictModel):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    points_cost: Annotated[StrictInt, Field(gt=0, le=10_000_000)] | None = None
+    stock: Annotated[StrictInt, Field(ge=0, le=100_000_000)] | None = None
+    per_member_limit: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+    min_tier: Annotated[str, Field(max_length=40)] | None = None
+    active: StrictBool | None = None
+    details: dict[str, Any] | None = None
+
+
+class RewardPublic(PublicModel):
+    id: int
+    name: str
+    kind: str
+    points_cost: int
+    stock: int | None
+    per_member_limit: int | None
+    min_tier: str | None
+    active: bool
+    details: dict[str, Any]
+
+
+class TierWrite(StrictModel):
+    code: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    rank: Annotated[StrictInt, Field(ge=0, le=100)]
+    min_spend_minor: Annotated[StrictInt, Field(ge=0)] = 0
+    min_orders: Annotated[StrictInt, Field(ge=0)] = 0
+    benefits: dict[str, Any] = Field(default_factory=dict)
+
+
+class TierPublic(PublicModel):
+    id: int
+    code: str
+    name: str
+    rank: int
+    min_spend_minor: int
+    min_orders: int
+    benefits: dict[str, Any]
+
+
+class SettingsWrite(StrictModel):
+    debt_policy: Literal["debt", "deduct"] | None = None
+    expiry_policy: Literal["rolling", "fixed", "never"] | None = None
+    expiry_months: Annotated[StrictInt, Field(ge=1, le=120)] | None = None
+    return_days: Annotated[StrictInt, Field(ge=0, le=365)] | None = None
+    tier_window_months: Annotated[StrictInt, Field(ge=1, le=60)] | None = None
+
+
+class SettingsPublic(PublicModel):
+    debt_policy: str
+    expiry_policy: str
+    expiry_months: int
+    return_days: int
+    tier_window_months: int
+
+
+class PreviewLine(StrictModel):
+    sku: Annotated[str, Field(min_length=1, max_length=100)]
+    quantity: Annotated[StrictInt, Field(gt=0, le=1_000_000)]
+    unit_price_minor: Annotated[StrictInt, Field(ge=0)]
+    category: Annotated[str, Field(max_length=200)] | None = None
+
+
+class PreviewCreate(StrictModel):
+    customer_id: Annotated[StrictInt, Field(ge=1, le=2**62)] | None = None
+    total_minor: Annotated[StrictInt, Field(ge=0)]
+    shipping_minor: Annotated[StrictInt, Field(ge=0)] = 0
+    currency: Annotated[str, Field(min_length=3, max_length=3)] = "CNY"
+    channel: Annotated[str, Field(max_length=40)] | None = None
+    lines: list[PreviewLine] = Field(default_factory=list, max_length=500)
+
+
+class PreviewPublic(PublicModel):
+    points: int
+    explanations: list[str]

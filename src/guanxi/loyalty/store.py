@@ -1,0 +1,215 @@
+"""The ledger on storage: load a member's Book under a lock, run a ledger rule, write what it returns.
+
+Every write takes the member's balance row FOR UPDATE first (SQLite: the write transaction
+is already exclusive), so two redemptions of the same points queue and the second one sees
+what the first one spent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from guanxi.db import utcnow
+from guanxi.dialect import insert_ignoring_conflicts
+from guanxi.loyalty import expiry
+from guanxi.loyalty.ledger import AVAILABLE, PENDING, Allocation, Book, Entry, Lot
+from guanxi.loyalty.models import (
+    LoyaltySettings, PointAllocation, PointBalance, PointEntry, PointLot, Redemption,
+)
+
+OPEN_STATES = (PENDING, AVAILABLE)
+_LOT_FIELDS = ("remaining", "spent", "expired", "reversed", "forfeited", "state", "available_at")
+
+
+def program_settings(session: Session) -> LoyaltySettings:
+    row = session.get(LoyaltySettings, 1)
+    return row if row is not None else LoyaltySettings(id=1, debt_policy="debt", expiry_policy="rolling",
+                                                      expiry_months=24, return_days=7, tier_window_months=12)
+
+
+def save_settings(session: Session, **values) -> LoyaltySettings:
+    row = session.get(LoyaltySettings, 1)
+    if row is None:
+        row = program_settings(session)
+        session.add(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_at = utcnow()
+    session.flush()
+    return row
+
+
+def expires_for(session: Session, earned_at: dt.datetime, timezone: str) -> dt.datetime | None:
+    s = program_settings(session)
+    return expiry.expires_at(earned_at, timezone, s.expiry_policy, s.expiry_months)
+
+
+@dataclass
+class Account:
+    """One member's Book, loaded for a write, and what is needed to store its changes."""
+
+    session: Session
+    customer_id: int
+    book: Book
+    balance: PointBalance
+    rows: dict[int, PointLot]
+    snapshot: dict[int, tuple]
+
+    def lot_of(self, row: PointLot) -> Lot:
+        return self.book.lots[row.id]
+
+    def new_lot(self, *, points: int, earned_at: dt.datetime, available_at: dt.datetime | None,
+                expires_at: dt.datetime | None, source: str, ref: str, rule: str | None = None,
+                order_id: int | None = None, details: dict | None = None) -> Lot:
+        row = PointLot(customer_id=self.customer_id, points=points, remaining=points, state=PENDING,
+                       earned_at=earned_at, available_at=available_at, expires_at=expires_at, source=source,
+                       ref=ref, rule=rule, order_id=order_id, details=details or {})
+        self.session.add(row)
+        self.session.flush()
+        self.rows[row.id] = row
+        self.snapshot[row.id] = ()
+        return Lot(id=row.id, points=points, earned_at=earned_at, available_at=available_at, expires_at=expires_at,
+                   source=source, ref=ref, rule=rule, order_ref=None if order_id is None else str(order_id))
+
+    def load_order_lots(self, order_id: int) -> None:
+        """Closed lots of an order too (a refund after the points were spent needs them)."""
+        for row in self.session.scalars(select(PointLot).where(PointLot.customer_id == self.customer_id,
+                                                               PointLot.order_id == order_id)):
+            self._add(row)
+
+    def _add(self, row: PointLot) -> None:
+        if row.id in self.rows:
+            return
+        self.rows[row.id] = row
+        self.snapshot[row.id] = tuple(getattr(row, f) for f in _LOT_FIELDS)
+        self.book.lots[row.id] = Lot(
+            id=row.id, points=row.points, earned_at=row.earned_at, available_at=row.available_at,
+            expires_at=row.expires_at, source=row.source, ref=row.ref, rule=row.rule,
+            order_ref=None if row.order_id is None else str(row.order_id), remaining=row.remaining,
+            spent=row.spent, expired=row.expired, reversed=row.reversed, forfeited=row.forfeited, state=row.state)
+
+    def write(self, entries: list[Entry], *, actor: str | None = None, reason: str | None = None,
+              order_id: int | None = None) -> list[PointEntry]:
+        """Store the entries and the lots they changed, and refresh the cached balance."""
+        stored = []
+        for entry in entries:
+            row = PointEntry(customer_id=self.customer_id, kind=entry.kind, points=entry.points, source=entry.source,
+                             ref=entry.ref, at=entry.at, lot_id=entry.lot, order_id=order_id,
+                             debt_change=entry.debt_change, locked_change=entry.locked_change,
+                             written_off=entry.written_off, forfeited=entry.forfeited, actor=actor, reason=reason,
+                             details=entry.details)
+            self.session.add(row)
+            stored.append(row)
+        self.session.flush()
+        allocations = [{"entry_id": row.id, "lot_id": a.lot, "points": a.points}
+                       for row, entry in zip(stored, entries) for a in entry.allocations]
+        if allocations:
+            self.session.execute(PointAllocation.__table__.insert(), allocations)
+        for lot_id, lot in self.book.lots.items():
+            row = self.rows[lot_id]
+            values = tuple(getattr(lot, f) for f in _LOT_FIELDS)
+            if values != self.snapshot.get(lot_id):
+                for f, v in zip(_LOT_FIELDS, values):
+                    setattr(row, f, v)
+                self.snapshot[lot_id] = values
+        bal = self.book.balance()
+        self.balance.available, self.balance.pending = bal["available"], bal["pending"]
+        self.balance.locked, self.balance.debt = bal["locked"], bal["debt"]
+        self.balance.updated_at = utcnow()
+        self.session.flush()
+        return stored
+
+
+def open_account(session: Session, customer_id: int) -> Account:
+    """Lock the member's balance row and load the open lots and reservations."""
+    session.execute(insert_ignoring_conflicts(session, PointBalance, ["customer_id"]),
+                    {"customer_id": customer_id, "available": 0, "pending": 0, "locked": 0, "debt": 0,
+                     "updated_at": utcnow()})
+    balance = session.scalar(select(PointBalance).where(PointBalance.customer_id == customer_id)
+                             .with_for_update().execution_options(populate_existing=True))
+    book = Book(debt=balance.debt, debt_policy=program_settings(session).debt_policy)
+    account = Account(session, customer_id, book, balance, {}, {})
+    for row in session.scalars(select(PointLot).where(PointLot.customer_id == customer_id,
+                                                      PointLot.remaining > 0)):
+        account._add(row)
+    for row in session.scalars(select(PointLot).where(PointLot.customer_id == customer_id,
+                                                      PointLot.state == PENDING)):
+        account._add(row)
+    reserved = session.execute(
+        select(Redemption.entry_ref, PointAllocation.lot_id, PointAllocation.points)
+        .join(PointEntry, (PointEntry.source == "redemption") & (PointEntry.ref == Redemption.entry_ref))
+        .join(PointAllocation, PointAllocation.entry_id == PointEntry.id)
+        .where(Redemption.customer_id == customer_id, Redemption.status == "reserved"))
+    for ref, lot_id, points in reserved:
+        book.locks.setdefault(ref, []).append(Allocation(lot_id, points))
+    held = {a.lot for allocs in book.locks.values() for a in allocs} - set(account.rows)
+    if held:  # a reservation may hold a lot's last points: cancelling gives them back to it
+        for row in session.scalars(select(PointLot).where(PointLot.id.in_(held))):
+            account._add(row)
+    return account
+
+
+def entry_by_key(session: Session, source: str, ref: str) -> PointEntry | None:
+    return session.scalar(select(PointEntry).where(PointEntry.source == source, PointEntry.ref == ref))
+
+
+def balance_of(session: Session, customer_id: int) -> dict:
+    row = session.get(PointBalance, customer_id)
+    if row is None:
+        return {"available": 0, "pending": 0, "locked": 0, "debt": 0}
+    return {"available": row.available, "pending": row.pending, "locked": row.locked, "debt": row.debt}
+
+
+def open_lots(session: Session, customer_id: int) -> list[PointLot]:
+    return list(session.scalars(select(PointLot).where(PointLot.customer_id == customer_id, PointLot.remaining > 0)
+                                .order_by(PointLot.expires_at, PointLot.id)))
+
+
+def rebuild(session: Session, customer_id: int) -> dict:
+    """The balance as the entries, allocations and lots say it is (what the cache must hold)."""
+    sums = session.execute(select(func.coalesce(func.sum(PointEntry.points), 0),
+                                  func.coalesce(func.sum(PointEntry.locked_change), 0),
+                                  func.coalesce(func.sum(PointEntry.debt_change), 0))
+                           .where(PointEntry.customer_id == customer_id)).one()
+    pending = session.scalar(select(func.coalesce(func.sum(PointLot.remaining), 0)).where(
+        PointLot.customer_id == customer_id, PointLot.state == PENDING))
+    total, locked, debt = (int(v) for v in sums)
+    return {"available": total - int(pending), "pending": int(pending), "locked": locked, "debt": debt}
+
+
+def verify(session: Session) -> list[dict]:
+    """Every member whose cached balance or lots disagree with the entries: [{customer_id, cached, rebuilt}]."""
+    problems = []
+    members = set(session.scalars(select(PointBalance.customer_id))) | set(
+        session.scalars(select(PointEntry.customer_id).distinct()))
+    for cid in sorted(members):
+        cached, rebuilt = balance_of(session, cid), rebuild(session, cid)
+        if cached != rebuilt:
+            problems.append({"customer_id": cid, "cached": cached, "rebuilt": rebuilt})
+    # A lot's remaining is its points less everything allocated from it.
+    taken = (select(PointAllocation.lot_id, func.sum(PointAllocation.points).label("taken"))
+             .group_by(PointAllocation.lot_id).subquery())
+    bad = session.execute(select(PointLot.id, PointLot.customer_id, PointLot.points, PointLot.remaining,
+                                 func.coalesce(taken.c.taken, 0))
+                          .outerjoin(taken, taken.c.lot_id == PointLot.id)
+                          .where(PointLot.points - func.coalesce(taken.c.taken, 0) != PointLot.remaining))
+    for lot_id, cid, points, remaining, used in bad:
+        problems.append({"customer_id": cid, "lot_id": lot_id, "remaining": remaining,
+                         "rebuilt": int(points) - int(used)})
+    return problems
+
+
+def repair(session: Session, customer_id: int) -> None:
+    """Set the cache from the entries (after a merge moved rows between members)."""
+    rebuilt = rebuild(session, customer_id)
+    session.execute(insert_ignoring_conflicts(session, PointBalance, ["customer_id"]),
+                    {"customer_id": customer_id, **rebuilt, "updated_at": utcnow()})
+    row = session.get(PointBalance, customer_id, populate_existing=True)
+    for key, value in rebuilt.items():
+        setattr(row, key, value)
+    row.updated_at = utcnow()
+    session.flush()
