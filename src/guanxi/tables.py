@@ -14,9 +14,10 @@ DOMAIN_MODELS = [
     "guanxi.scheduler.models",
     "guanxi.customers.models",
     "guanxi.web.models",
-    "guanxi.analytics.models",
-    "guanxi.care.models",
+    "guanxi.loyalty.models",
     "guanxi.service.models",
+    "guanxi.care.models",
+    "guanxi.analytics.models",
 ]
 
 
