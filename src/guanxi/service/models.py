@@ -91,7 +91,7 @@ class Ticket(Base):
     resolution_type: Mapped[str | None] = mapped_column(String(20))  # refund | replacement | coupon | points | explanation
     resolution_note: Mapped[str | None] = mapped_column(Text)
     goodwill_points: Mapped[int | None] = mapped_column(Integer)
-    goodwill_ref: Mapped[str | None] = mapped_column(String(100))   # the loyalty entry, or "pending:loyalty"
+    goodwill_ref: Mapped[str | None] = mapped_column(String(100))   # "loyalty:<entry id>"
     follow_up_on: Mapped[dt.date | None] = mapped_column(Date)
     mail_token: Mapped[str | None] = mapped_column(String(40), unique=True)  # [#T-…] in e-mail subjects
 

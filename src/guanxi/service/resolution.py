@@ -4,13 +4,13 @@ and the CSAT survey that follows."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from guanxi.db import utcnow
 from guanxi.errors import Forbidden, Invalid
+from guanxi.loyalty import points as loyalty_points
 from guanxi.service import surveys, tickets
 from guanxi.service.models import Ticket
 from guanxi.service.settings import ServiceSettings
@@ -44,19 +44,12 @@ def check_goodwill(actor: Actor, points: int) -> None:
 
 
 def _grant_goodwill(session: Session, ticket: Ticket, points: int, actor: Actor, now: dt.datetime) -> str:
-    """Grant points through the loyalty domain's service function when it offers one
-    (`guanxi.loyalty.goodwill.grant(session, customer_id, points, reason, ref, actor)` → entry ref);
-    otherwise the grant is recorded on the ticket as pending for loyalty to pick up."""
-    try:
-        goodwill = importlib.import_module("guanxi.loyalty.goodwill")
-    except ImportError:
-        goodwill = None
-    if goodwill is not None and hasattr(goodwill, "grant") and ticket.customer_id:
-        return str(goodwill.grant(session, ticket.customer_id, points, reason=f"ticket #{ticket.id}",
-                                  ref=f"ticket:{ticket.id}", actor=actor))
+    """Goodwill points through the loyalty domain (its own limit check, audit and idempotency key)."""
+    adjusted = loyalty_points.adjust(session, ticket.customer_id, points, f"goodwill for ticket #{ticket.id}",
+                                     f"ticket:{ticket.id}", actor, now=now)
     tickets.event(session, ticket, tickets.TicketEventKind.goodwill, actor.ref, now, points=points,
-                  customer_id=ticket.customer_id, ref=f"ticket:{ticket.id}")
-    return "pending:loyalty"
+                  entry_id=adjusted.entry_id)
+    return f"loyalty:{adjusted.entry_id}"
 
 
 def resolve(session: Session, cfg: ServiceSettings, ticket: Ticket, data: ResolutionIn, actor: Actor,

@@ -33,7 +33,7 @@ class TicketEventKind(StrEnum):
     escalated = "ticket_escalated"
     resolved = "ticket_resolved"
     reopened = "ticket_reopened"
-    goodwill = "goodwill_requested"
+    goodwill = "goodwill_granted"
     return_changed = "return_changed"
 
 

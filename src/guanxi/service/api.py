@@ -1,0 +1,237 @@
+"""The service desk over HTTP: tickets, conversation, status, resolution, returns, taxonomy, teams, surveys."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from guanxi.deps import CurrentActor, RuntimeDep, SessionDep, allowed
+from guanxi.errors import Forbidden, Invalid
+from guanxi.service import categories, notify, resolution, returns, surveys, teams, tickets
+from guanxi.service import customer_hooks as _customer_hooks  # noqa: F401  (timeline, export, erasure, merge)
+from guanxi.service.models import Ticket
+from guanxi.service.schemas import (
+    AccuracyPublic, AgentCreate, AgentPublic, AttachmentCreate, CategoryPublic, CategorySave, MessageCreate,
+    MessagePublic, ResolutionCreate, ResolutionReply, ReturnCreate, ReturnPublic, ReturnTransition, SlaTarget,
+    SurveyAnswer, SurveyAnswered, SurveyCreate, SurveySent, TeamCreate, TeamPublic, TicketCreate, TicketPublic,
+    TicketsPage, TicketSummary, TicketUpdate, TransitionCreate,
+)
+from guanxi.service.settings import ServiceSettings, get_service_settings
+from guanxi.schemas import IdPath
+from guanxi.staff.roles import Actor, Perm
+
+router = APIRouter(prefix="/api/v1", tags=["service"])
+
+TicketWorker = allowed(Perm.tickets_work)
+ServiceSettingsDep = Annotated[ServiceSettings, Depends(get_service_settings)]
+
+
+def _ticket_creator(actor: CurrentActor) -> Actor:
+    # The shop's own systems (tech tokens that write orders) open tickets as well as the service team.
+    if not (actor.can(Perm.tickets_work) or actor.can(Perm.orders_write)):
+        raise Forbidden(f"the {actor.role.value} role may not open tickets (needs {Perm.tickets_work.value})")
+    return actor
+
+
+TicketCreator = Annotated[Actor, Depends(_ticket_creator)]
+
+
+def _attachments(items: list[AttachmentCreate]) -> list[tickets.AttachmentIn]:
+    out = []
+    for i, a in enumerate(items):
+        try:
+            data = base64.b64decode(a.data_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise Invalid("attachment is not valid base64", errors=[{"loc": ["body", "attachments", i, "data_base64"],
+                                                                     "msg": "not valid base64"}]) from None
+        out.append(tickets.AttachmentIn(a.filename, a.content_type, data))
+    return out
+
+
+def _target(t) -> SlaTarget:
+    return SlaTarget(state=t.state, due=t.due, warn_at=t.warn_at, elapsed_seconds=int(t.elapsed.total_seconds()),
+                     budget_seconds=int(t.budget.total_seconds()))
+
+
+def ticket_public(session, cfg: ServiceSettings, ticket: Ticket) -> TicketPublic:
+    clock = tickets.clock(session, cfg, ticket)
+    msgs = tickets.messages(session, ticket.id)
+    files = tickets.attachments_of(session, [m.id for m in msgs])
+    data = TicketPublic.model_validate(ticket).model_dump(exclude={"messages", "events", "returns",
+                                                                    "first_response", "resolution"})
+    return TicketPublic(
+        **data, first_response=_target(clock.first_response), resolution=_target(clock.resolution),
+        messages=[MessagePublic.model_validate(m).model_copy(update={"attachments": files.get(m.id, [])}) for m in msgs],
+        events=tickets.events_of(session, ticket.id), returns=returns.of_ticket(session, ticket.id))
+
+
+@router.post("/tickets", response_model=TicketPublic, status_code=201,
+             responses={200: {"model": TicketPublic, "description": "Seen before: the same (source, external_id)"}})
+def create_ticket(body: TicketCreate, actor: TicketCreator, session: SessionDep, cfg: ServiceSettingsDep,
+                  response: Response) -> TicketPublic:
+    """Open a ticket; the category is suggested from the text when not given, and it is routed at once."""
+    data = tickets.TicketIn(**body.model_dump(exclude={"attachments"}), attachments=_attachments(body.attachments),
+                            author=actor.ref if body.source == "staff" else "customer")
+    ticket, created = tickets.create(session, cfg, data, actor.ref)
+    session.commit()
+    response.status_code = 201 if created else 200
+    return ticket_public(session, cfg, ticket)
+
+
+@router.get("/tickets", response_model=TicketsPage)
+def list_tickets(
+    actor: TicketWorker, session: SessionDep,
+    status: Annotated[list[str] | None, Query(max_length=6)] = None,
+    team_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    assignee_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    customer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    priority: Annotated[str | None, Query(pattern="^P[1-4]$")] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    sla_state: Annotated[str | None, Query(max_length=20)] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> TicketsPage:
+    """The inbox: the most pressing SLA due time first."""
+    rows = tickets.inbox(session, status=status, team_id=team_id, assignee_id=assignee_id, customer_id=customer_id,
+                         priority=priority, category=category, sla_state=sla_state, offset=offset, limit=limit)
+    return TicketsPage(items=[TicketSummary.model_validate(t) for t in rows], offset=offset, limit=limit)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketPublic)
+def get_ticket(ticket_id: IdPath, actor: TicketWorker, session: SessionDep, cfg: ServiceSettingsDep) -> TicketPublic:
+    return ticket_public(session, cfg, tickets.get(session, ticket_id))
+
+
+@router.patch("/tickets/{ticket_id}", response_model=TicketPublic)
+def update_ticket(ticket_id: IdPath, body: TicketUpdate, actor: TicketWorker, session: SessionDep,
+                  cfg: ServiceSettingsDep) -> TicketPublic:
+    """Correct the category, re-triage, retag, move to a team or an agent."""
+    ticket = tickets.get(session, ticket_id, lock=True)
+    tickets.update(session, cfg, ticket, body.model_dump(exclude_unset=True), actor.ref)
+    session.commit()
+    return ticket_public(session, cfg, ticket)
+
+
+@router.post("/tickets/{ticket_id}/messages", response_model=MessagePublic, status_code=201)
+def add_message(ticket_id: IdPath, body: MessageCreate, actor: TicketWorker, session: SessionDep,
+                runtime: RuntimeDep, cfg: ServiceSettingsDep) -> MessagePublic:
+    """An answer to the customer (out), an internal note, or a message the customer sent elsewhere (in)."""
+    ticket = tickets.get(session, ticket_id, lock=True)
+    message = tickets.add_message(session, cfg, ticket, body.direction, actor.name, body.body,
+                                  attachments=_attachments(body.attachments))
+    session.commit()
+    if body.direction == "out" and ticket.channel == "email":
+        notify.send(runtime.settings, notify.email_of(session, runtime.cipher, ticket.customer_id),
+                    notify.subject_for(ticket), body.body)
+    return MessagePublic.model_validate(message)
+
+
+@router.post("/tickets/{ticket_id}/transitions", response_model=TicketPublic)
+def transition(ticket_id: IdPath, body: TransitionCreate, actor: TicketWorker, session: SessionDep,
+               cfg: ServiceSettingsDep) -> TicketPublic:
+    """Move the ticket: open, waiting (for the customer), on hold, resolved, closed; 409 when not allowed."""
+    ticket = tickets.get(session, ticket_id, lock=True)
+    tickets.move(session, cfg, ticket, body.status, actor.ref)
+    session.commit()
+    return ticket_public(session, cfg, ticket)
+
+
+@router.post("/tickets/{ticket_id}/resolution", response_model=ResolutionReply)
+def resolve(ticket_id: IdPath, body: ResolutionCreate, actor: TicketWorker, session: SessionDep,
+            runtime: RuntimeDep, cfg: ServiceSettingsDep) -> ResolutionReply:
+    """Resolve with a root cause and a resolution type, goodwill within the role's limit; a CSAT survey follows."""
+    ticket = tickets.get(session, ticket_id, lock=True)
+    sent = resolution.resolve(session, cfg, ticket, resolution.ResolutionIn(**body.model_dump()), actor)
+    session.commit()
+    link = sent.link(cfg.public_url) if sent else None
+    if link:
+        notify.send(runtime.settings, notify.email_of(session, runtime.cipher, ticket.customer_id),
+                    f"How did we do? {notify.subject_for(ticket)}",
+                    f"Your request #{ticket.id} is resolved. Tell us how we did (one click, 1–5):\n{link}\n")
+    return ResolutionReply(ticket=ticket_public(session, cfg, ticket), survey_link=link)
+
+
+@router.post("/tickets/{ticket_id}/returns", response_model=ReturnPublic, status_code=201)
+def request_return(ticket_id: IdPath, body: ReturnCreate, actor: TicketWorker, session: SessionDep) -> ReturnPublic:
+    ticket = tickets.get(session, ticket_id, lock=True)
+    row = returns.request(session, ticket, body.kind, body.order_line_id, body.quantity, actor.ref)
+    session.commit()
+    return ReturnPublic.model_validate(row)
+
+
+@router.post("/tickets/{ticket_id}/returns/{return_id}/transitions", response_model=ReturnPublic)
+def move_return(ticket_id: IdPath, return_id: IdPath, body: ReturnTransition, actor: TicketWorker,
+                session: SessionDep) -> ReturnPublic:
+    row = returns.move(session, return_id, ticket_id, body.state, actor.ref)
+    session.commit()
+    return ReturnPublic.model_validate(row)
+
+
+@router.get("/service/categories", response_model=list[CategoryPublic])
+def list_categories(actor: TicketWorker, session: SessionDep) -> list[CategoryPublic]:
+    rows = categories.all_categories(session)
+    session.commit()
+    return [CategoryPublic.model_validate(c) for c in rows]
+
+
+@router.put("/service/categories/{category}/{code}", response_model=CategoryPublic)
+def save_category(category: Annotated[str, Path(max_length=40)], code: Annotated[str, Path(max_length=40)], body: CategorySave,
+                  actor: TicketWorker, session: SessionDep) -> CategoryPublic:
+    """Add or edit a subcategory and its keywords (zh and en)."""
+    row = categories.save(session, category, code, **body.model_dump())
+    session.commit()
+    return CategoryPublic.model_validate(row)
+
+
+@router.get("/service/categories/accuracy", response_model=AccuracyPublic)
+def suggestion_accuracy(actor: TicketWorker, session: SessionDep) -> AccuracyPublic:
+    acc = categories.accuracy(session)
+    return AccuracyPublic(suggested=acc.suggested, correct=acc.correct, rate=acc.rate)
+
+
+@router.get("/service/teams", response_model=list[TeamPublic])
+def list_teams(actor: TicketWorker, session: SessionDep) -> list[TeamPublic]:
+    return [TeamPublic.model_validate(t) for t in teams.list_teams(session)]
+
+
+@router.post("/service/teams", response_model=TeamPublic, status_code=201)
+def create_team(body: TeamCreate, actor: TicketWorker, session: SessionDep) -> TeamPublic:
+    team = teams.create_team(session, body.name, lead_email=body.lead_email, vip=body.vip)
+    session.commit()
+    return TeamPublic.model_validate(team)
+
+
+@router.post("/service/teams/{team_id}/agents", response_model=AgentPublic, status_code=201)
+def add_agent(team_id: IdPath, body: AgentCreate, actor: TicketWorker, session: SessionDep) -> AgentPublic:
+    agent = teams.add_agent(session, team_id, body.name, skills=body.skills, staff_user_id=body.staff_user_id,
+                            max_open=body.max_open)
+    session.commit()
+    return AgentPublic.model_validate(agent)
+
+
+@router.post("/surveys", response_model=SurveySent, status_code=201)
+def send_survey(body: SurveyCreate, actor: TicketWorker, session: SessionDep, runtime: RuntimeDep,
+                cfg: ServiceSettingsDep) -> SurveySent:
+    """Send an NPS (or CSAT) survey to a customer; the reply holds the single-use link."""
+    from guanxi.customers import profiles
+
+    profiles.live_customer(session, body.customer_id)
+    sent = surveys.send(session, cfg, body.kind, customer_id=body.customer_id)
+    session.commit()
+    link = sent.link(cfg.public_url)
+    notify.send(runtime.settings, notify.email_of(session, runtime.cipher, body.customer_id),
+                "How likely are you to recommend us?", f"One question, one click:\n{link}\n")
+    return SurveySent(id=sent.survey.id, kind=sent.survey.kind, link=link, expires_at=sent.survey.expires_at)
+
+
+@router.post("/surveys/{token}/answers", response_model=SurveyAnswered, status_code=201)
+def answer_survey(token: Annotated[str, Path(min_length=8, max_length=100)], body: SurveyAnswer, session: SessionDep,
+                  cfg: ServiceSettingsDep) -> SurveyAnswered:
+    """Answer through the single-use link (no sign-in: the link is the key). A second answer is a 409."""
+    survey = surveys.answer(session, cfg, token, body.score, body.comment)
+    session.commit()
+    return SurveyAnswered(id=survey.id, kind=survey.kind, score=survey.score,
+                          follow_up_ticket_id=survey.follow_up_ticket_id)
