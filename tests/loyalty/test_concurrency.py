@@ -1,0 +1,73 @@
+"""Simultaneous redemptions against one balance, with real parallel connections (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from guanxi.db import transaction
+from guanxi.loyalty import points, store
+from guanxi.loyalty.ledger import InsufficientPoints
+from guanxi.staff.roles import SYSTEM
+from tests.loyalty.test_points_api import post_order
+
+
+def _member_with(client, auth, runtime, balance: int) -> int:
+    cid = post_order(client, auth("admin"), "c-1")["customer_id"]
+    with transaction(runtime.factory) as session:
+        points.adjust(session, cid, balance, "seed", "seed", SYSTEM)
+    return cid
+
+
+def test_fifty_redemptions_against_ten_redemptions_worth_exactly_ten_succeed(client, auth, runtime):
+    cid = _member_with(client, auth, runtime, 100)
+    barrier = threading.Barrier(50)
+
+    def redeem(i: int) -> str:
+        barrier.wait()
+        try:
+            with transaction(runtime.factory) as session:
+                points.redeem(session, cid, f"k{i}", points=10)
+            return "ok"
+        except InsufficientPoints:
+            return "409"
+
+    with ThreadPoolExecutor(50) as pool:
+        outcomes = list(pool.map(redeem, range(50)))
+    assert outcomes.count("ok") == 10 and outcomes.count("409") == 40
+    with runtime.factory() as session:
+        assert store.balance_of(session, cid)["available"] == 0
+        assert store.verify(session) == []
+
+
+def test_two_simultaneous_redemptions_of_the_last_points_one_201_one_409(client, auth, runtime):
+    cid = _member_with(client, auth, runtime, 100)
+    headers = auth("admin")
+    barrier = threading.Barrier(2)
+
+    def redeem(key: str) -> int:
+        barrier.wait()
+        return client.post(f"/api/v1/customers/{cid}/points/redemptions",
+                           json={"points": 100, "idempotency_key": key}, headers=headers).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        codes = sorted(pool.map(redeem, ["a", "b"]))
+    assert codes == [201, 409]
+    with runtime.factory() as session:
+        assert store.balance_of(session, cid)["available"] == 0
+
+
+def test_the_same_idempotency_key_twice_at_once_spends_once(client, auth, runtime):
+    cid = _member_with(client, auth, runtime, 100)
+    barrier = threading.Barrier(2)
+
+    def redeem(_):
+        barrier.wait()
+        with transaction(runtime.factory) as session:
+            return points.redeem(session, cid, "same", points=30).created
+
+    with ThreadPoolExecutor(2) as pool:
+        created = sorted(pool.map(redeem, range(2)))
+    assert created == [False, True]
+    with runtime.factory() as session:
+        assert store.balance_of(session, cid)["available"] == 70
