@@ -20,6 +20,8 @@ customer_fields: dict[str, Callable[[Session, int], dict[str, Any]]] = {}
 # (session, customer_id) -> [{"sku": ..., "name": ...}]; analytics may register one
 product_recommender: list[Callable[[Session, int], list[dict]]] = []
 
+COMPOUND_SURNAMES = {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文",
+                     "司徒", "夏侯", "令狐", "轩辕", "端木", "独孤", "南宫", "西门", "百里", "呼延", "澹台"}
 NEUTRAL_NAME = {"zh-CN": "会员", "en": "member"}
 EMPTY_OFFER = {"kind": "", "code": "", "title": "", "points": 0, "expires": ""}
 EMPTY_ORDER = {"id": 0, "external_id": "", "placed_at": "", "delivered_at": "", "total": ""}
@@ -37,7 +39,9 @@ def first_name(name: str) -> str:
         return ""
     if " " in name:
         return name.split()[0]
-    # Chinese names: the given name follows a one-character family name (two for 欧阳, 司马, ...)
+    # Chinese names: the given name follows a one-character family name, or a two-character one (欧阳, 司马 ...)
+    if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES:
+        return name[2:]
     return name[1:] if len(name) in (2, 3) else name
 
 

@@ -125,7 +125,7 @@ def _release(msg: OutboxMessage, now: dt.datetime, status: str, reason: str | No
         msg.next_attempt_at = next_at
 
 
-def _consented(session: Session, customer_id: int, channel: str, purpose: str) -> bool:
+def consented(session: Session, customer_id: int, channel: str, purpose: str) -> bool:
     consent_channel = CONSENT_CHANNEL.get(channel, "any")
     if purpose == "marketing":
         return consents.allows(session, customer_id, consent_channel, "marketing")
@@ -176,7 +176,7 @@ def prepare(session: Session, cipher: PiiCipher, secret: str, care: CareSettings
         _release(msg, now, "suppressed", "expired")
         report.count("suppressed", "expired")
         return None
-    if not _consented(session, customer.id, msg.channel, msg.purpose):
+    if not consented(session, customer.id, msg.channel, msg.purpose):
         _release(msg, now, "suppressed", "no_consent")
         report.count("suppressed", "no_consent")
         return None

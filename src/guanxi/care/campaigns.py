@@ -1,0 +1,205 @@
+"""Campaigns: an audience (a trigger, a list or a simple filter), a message per channel and locale
+(one template name per A/B variant), an optional offer, a schedule and limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from guanxi.care import facts, offers, templates
+from guanxi.care.assignment import CONTROL
+from guanxi.care.caps import parse_caps
+from guanxi.care.models import Campaign, CareTemplate, OutboxMessage, Recipient
+from guanxi.care.occasions import OCCASIONS
+from guanxi.care.uplift import GroupFigures, uplift
+from guanxi.db import utcnow
+from guanxi.errors import Conflict, Invalid, NotFound
+from guanxi.privacy import audit
+from guanxi.staff.roles import Actor
+
+# trigger -> its integer parameters with (default, lowest, highest)
+TRIGGERS: dict[str, dict[str, tuple[int, int, int]]] = {
+    "birthday": {"days_before": (0, 0, 60)},
+    "holiday": {"days_before": (0, 0, 60)},
+    "order_followup": {"days": (3, 0, 365)},
+    "first_order": {"days": (0, 0, 60)},
+    "winback": {"days": (90, 7, 1000)},
+    "stuck_shipment": {},
+}
+STATUSES = ("draft", "active", "paused", "ended")
+
+
+@dataclass
+class CampaignSpec:
+    name: str
+    channels: list[str]
+    variants: list[dict]
+    purpose: str = "marketing"
+    trigger: str | None = None
+    params: dict = field(default_factory=dict)
+    audience: dict = field(default_factory=dict)
+    control_percent: int = 0
+    offer: dict | None = None
+    caps: str = ""
+    priority: int = 0
+    conversion_days: int = 7
+    starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+
+
+def _bad(where: str, msg: str) -> Invalid:
+    return Invalid(msg, errors=[{"loc": ["body", where], "msg": msg}])
+
+
+def check_spec(spec: CampaignSpec, custom_occasions: dict | None = None) -> CampaignSpec:
+    if not spec.name.strip() or len(spec.name) > 200:
+        raise _bad("name", "a campaign name is 1 to 200 characters")
+    if spec.purpose not in ("marketing", "service"):
+        raise _bad("purpose", "purpose is marketing or service")
+    if not spec.channels or any(c not in templates.CHANNELS for c in spec.channels) \
+            or len(set(spec.channels)) != len(spec.channels):
+        raise _bad("channels", f"channels: one or more of {', '.join(templates.CHANNELS)}, each once")
+    if not spec.variants:
+        raise _bad("variants", "a campaign needs at least one variant")
+    names = set()
+    for v in spec.variants:
+        if set(v) - {"name", "template", "weight"} or not isinstance(v.get("template"), str) or not v["template"]:
+            raise _bad("variants", 'a variant is {"name": "A", "template": "<template name>", "weight": 1}')
+        v.setdefault("name", "A")
+        v.setdefault("weight", 1)
+        if v["name"] == CONTROL or v["name"] in names or not isinstance(v["weight"], int) or v["weight"] < 1:
+            raise _bad("variants", "variant names are unique (not 'control') with a weight of 1 or more")
+        names.add(v["name"])
+    if not 0 <= spec.control_percent <= 50:
+        raise _bad("control_percent", "the hold-out group is 0 to 50 percent")
+    if spec.trigger is None:
+        ids, flt = spec.audience.get("customer_ids"), spec.audience.get("filter")
+        if not ids and not flt:
+            raise _bad("audience", 'without a trigger, name the audience: {"customer_ids": [...]} or {"filter": {...}}')
+        if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)):
+            raise _bad("audience", "customer_ids is a list of ids")
+        if flt is not None and (not isinstance(flt, dict) or set(flt) - {"tags", "city", "acquisition_channel"}):
+            raise _bad("audience", "a filter has tags, city and/or acquisition_channel")
+    elif spec.trigger not in TRIGGERS:
+        raise _bad("trigger", f"unknown trigger; use one of {', '.join(TRIGGERS)}")
+    else:
+        allowed = TRIGGERS[spec.trigger]
+        extra = set(spec.params) - set(allowed) - ({"occasion"} if spec.trigger == "holiday" else set())
+        if extra:
+            raise _bad("params", f"unknown parameter(s) for {spec.trigger}: {', '.join(sorted(extra))}")
+        for key, (default, low, high) in allowed.items():
+            value = spec.params.setdefault(key, default)
+            if not isinstance(value, int) or not low <= value <= high:
+                raise _bad("params", f"{key} is a whole number from {low} to {high}")
+        if spec.trigger == "holiday":
+            known = (*OCCASIONS, *(custom_occasions or {}))
+            if spec.params.get("occasion") not in known:
+                raise _bad("params", f"occasion is one of {', '.join(known)}")
+    try:
+        parse_caps(spec.caps)
+    except ValueError as exc:
+        raise _bad("caps", str(exc)) from None
+    offers.check(spec.offer)
+    if not 1 <= spec.conversion_days <= 90:
+        raise _bad("conversion_days", "conversion_days is 1 to 90")
+    if spec.starts_at and spec.ends_at and spec.ends_at <= spec.starts_at:
+        raise _bad("ends_at", "a campaign ends after it starts")
+    return spec
+
+
+def create_campaign(session: Session, actor: Actor, spec: CampaignSpec, custom_occasions: dict | None = None) -> Campaign:
+    check_spec(spec, custom_occasions)
+    row = Campaign(**{f.name: getattr(spec, f.name) for f in fields(spec)}, status="draft", created_by=actor.ref)
+    session.add(row)
+    session.flush()
+    audit.record(session, "care_campaign_created", actor, subject_type="care_campaign", subject_id=row.id, name=spec.name)
+    return row
+
+
+def update_campaign(session: Session, actor: Actor, campaign_id: int, spec: CampaignSpec,
+                    custom_occasions: dict | None = None) -> Campaign:
+    row = get_campaign(session, campaign_id)
+    if row.status == "ended":
+        raise Conflict("an ended campaign cannot change")
+    check_spec(spec, custom_occasions)
+    for f in fields(spec):
+        setattr(row, f.name, getattr(spec, f.name))
+    row.updated_at = utcnow()
+    audit.record(session, "care_campaign_updated", actor, subject_type="care_campaign", subject_id=row.id)
+    return row
+
+
+def get_campaign(session: Session, campaign_id: int) -> Campaign:
+    row = session.get(Campaign, campaign_id)
+    if row is None:
+        raise NotFound(f"no campaign {campaign_id}")
+    return row
+
+
+def list_campaigns(session: Session, status: str | None = None) -> list[Campaign]:
+    stmt = select(Campaign).order_by(Campaign.id.desc())
+    if status:
+        stmt = stmt.where(Campaign.status == status)
+    return list(session.scalars(stmt))
+
+
+def readiness(session: Session, campaign: Campaign) -> list[str]:
+    """What stops the campaign from sending: missing templates, words banned in ads."""
+    problems = []
+    for variant in campaign.variants:
+        for channel in campaign.channels:
+            rows = list(session.scalars(select(CareTemplate).where(CareTemplate.name == variant["template"],
+                                                                   CareTemplate.channel == channel)))
+            if not rows:
+                problems.append(f"no {channel} template named {variant['template']!r}")
+            if campaign.purpose == "marketing":
+                for r in rows:
+                    words = templates.banned_words(r.subject, r.body)
+                    if words:
+                        problems.append(f"template {r.name!r} ({r.channel}, {r.locale}) uses words banned in ads: "
+                                        f"{', '.join(words)}")
+    return problems
+
+
+def set_status(session: Session, actor: Actor, campaign_id: int, status: str) -> Campaign:
+    if status not in STATUSES:
+        raise Invalid(f"status is one of {', '.join(STATUSES)}")
+    row = get_campaign(session, campaign_id)
+    if row.status == "ended" and status != "ended":
+        raise Conflict("an ended campaign stays ended")
+    if status == "active":
+        problems = readiness(session, row)
+        if problems:
+            raise Conflict("the campaign cannot start: " + "; ".join(problems), errors=[
+                {"loc": ["campaign"], "msg": p} for p in problems])
+    row.status, row.updated_at = status, utcnow()
+    audit.record(session, "care_campaign_status", actor, subject_type="care_campaign", subject_id=row.id, status=status)
+    return row
+
+
+def report(session: Session, campaign_id: int) -> dict:
+    """Outbox counts, recipients per variant and control, conversions, revenue and uplift."""
+    campaign = get_campaign(session, campaign_id)
+    statuses = dict(session.execute(select(OutboxMessage.status, func.count()).where(
+        OutboxMessage.campaign_id == campaign.id).group_by(OutboxMessage.status)).all())
+    reasons = dict(session.execute(select(OutboxMessage.reason, func.count()).where(
+        OutboxMessage.campaign_id == campaign.id, OutboxMessage.status == "suppressed")
+        .group_by(OutboxMessage.reason)).all())
+    starts: dict[str, dict[int, dt.datetime]] = {}
+    for variant, cid, at in session.execute(select(Recipient.variant, Recipient.customer_id, Recipient.at)
+                                            .where(Recipient.campaign_id == campaign.id)):
+        group = starts.setdefault(variant, {})
+        group[cid] = min(at, group.get(cid, at))
+    figures = {}
+    for variant, group in starts.items():
+        bought = facts.purchases_after(session, group, campaign.conversion_days)
+        figures[variant] = GroupFigures(recipients=len(group), converted=len(bought),
+                                        revenue_minor=sum(r for _, r in bought.values()))
+    return {"campaign_id": campaign.id, "name": campaign.name, "status": campaign.status,
+            "outbox": {s: int(statuses.get(s, 0)) for s in ("queued", "sending", "sent", "delivered", "failed",
+                                                             "bounced", "suppressed")},
+            "suppressed_reasons": {k or "unknown": int(v) for k, v in reasons.items()},
+            "conversion_days": campaign.conversion_days, "groups": uplift(figures)}

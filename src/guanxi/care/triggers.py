@@ -1,0 +1,215 @@
+"""Trigger runs: who each active campaign reaches now, once per customer per period.
+
+Every choice is a care_recipients row keyed by (campaign, customer, period), so a run that
+repeats, runs late or runs on two workers queues nothing twice. Dates are the customer's own:
+a trigger asks what day it is in each customer's time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from guanxi.care import facts, offers, outbox, template_store, templates, unsubscribe
+from guanxi.care.assignment import assign
+from guanxi.care.context import message_context
+from guanxi.care.models import Campaign, Recipient
+from guanxi.care.occasions import birthday_due, md_keys, occasions_on
+from guanxi.care.quiet_hours import zone
+from guanxi.care.settings import CareSettings
+from guanxi.customers import profiles
+from guanxi.db import transaction, utcnow
+from guanxi.dialect import insert_ignoring_conflicts
+from guanxi.errors import NotFound
+from guanxi.privacy.crypto import PiiCipher
+
+DAY = dt.timedelta(days=1)
+
+
+@dataclass
+class Candidate:
+    customer_id: int
+    period: str
+    occasion: dict | None = None
+    order: dict | None = None
+
+
+@dataclass
+class RunReport:
+    chosen: int = 0
+    queued: int = 0
+    control: int = 0
+    repeated: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+def _local(ts: dt.datetime, tz: str | None) -> dt.date:
+    return ts.astimezone(zone(tz)).date()
+
+
+def candidates(session: Session, cipher: PiiCipher, care: CareSettings, campaign: Campaign, now: dt.datetime,
+               today: dt.date | None = None) -> Iterator[Candidate]:
+    """The campaign's audience at `now`; `today` (the CLI's --date) stands for every customer's local date."""
+    p = campaign.params or {}
+
+    def local_today(tz: str | None) -> dt.date:
+        return today or _local(now, tz)
+
+    trigger = campaign.trigger
+    if trigger == "birthday":
+        for tz in facts.timezones(session):
+            lt = local_today(tz)
+            target = lt + dt.timedelta(days=p.get("days_before", 0))
+            hashes = [cipher.blind_index("birthday_md", k) for k in md_keys(target)]
+            for cid, enc in facts.birthdays_in(session, tz, hashes):
+                if birthday_due(cipher.decrypt(enc, context="birthday"), lt, p.get("days_before", 0)):
+                    yield Candidate(cid, f"birthday:{target.year}", occasion={"key": "birthday", "date": target.isoformat()})
+    elif trigger == "holiday":
+        for tz in facts.timezones(session):
+            target = local_today(tz) + dt.timedelta(days=p.get("days_before", 0))
+            if p["occasion"] in occasions_on(target, member_day=care.member_day, custom=care.occasions):
+                for cid in facts.customers_in(session, tz):
+                    yield Candidate(cid, f"{p['occasion']}:{target.isoformat()}",
+                                    occasion={"key": p["occasion"], "date": target.isoformat()})
+    elif trigger == "order_followup":
+        days = p.get("days", 3)
+        seen = set()
+        for _sid, oid, ext, cid, tz, delivered_at in facts.deliveries_between(session, now - (days + 2) * DAY,
+                                                                                now - (days - 2) * DAY):
+            if _local(delivered_at, tz) == local_today(tz) - days * DAY and oid not in seen:
+                seen.add(oid)
+                yield Candidate(cid, f"order:{oid}", order={"id": oid, "external_id": ext,
+                                                            "delivered_at": _local(delivered_at, tz).isoformat()})
+    elif trigger == "first_order":
+        days = p.get("days", 0)
+        for cid, tz, first in facts.first_orders_between(session, now - (days + 4) * DAY, now + DAY):
+            lt = local_today(tz)
+            if lt - (days + 2) * DAY <= _local(first, tz) <= lt - days * DAY:
+                yield Candidate(cid, "welcome")
+    elif trigger == "winback":
+        days = p.get("days", 90)
+        for cid, tz, last in facts.last_orders_between(session, now - (days + 9) * DAY, now - (days - 2) * DAY):
+            lt = local_today(tz)
+            last_day = _local(last, tz)
+            if lt - (days + 7) * DAY <= last_day <= lt - days * DAY:
+                yield Candidate(cid, f"lapsed:{last_day.isoformat()}")
+    elif trigger == "stuck_shipment":
+        for sid, oid, ext, cid, _tz in facts.stuck(session):
+            yield Candidate(cid, f"shipment:{sid}", order={"id": oid, "external_id": ext})
+    else:
+        aud = campaign.audience or {}
+        flt = aud.get("filter") or {}
+        rows = facts.matching(session, ids=aud.get("customer_ids"), tags=flt.get("tags"), city=flt.get("city"),
+                              acquisition_channel=flt.get("acquisition_channel"))
+        for cid, _tz in rows:
+            yield Candidate(cid, p.get("period") or "once")
+
+
+def _choose(session: Session, campaign: Campaign, cand: Candidate, now: dt.datetime) -> tuple[str, bool] | None:
+    variant, control = assign(campaign.id, cand.customer_id,
+                              [(v["name"], v["weight"]) for v in campaign.variants], campaign.control_percent)
+    stmt = insert_ignoring_conflicts(session, Recipient, ["campaign_id", "customer_id", "period"]).returning(Recipient.id)
+    new = session.scalar(stmt, {"campaign_id": campaign.id, "customer_id": cand.customer_id, "period": cand.period,
+                                "variant": variant, "control": control, "at": now})
+    return None if new is None else (variant, control)
+
+
+def _queue(session: Session, cipher: PiiCipher, secret: str, care: CareSettings, campaign: Campaign,
+           cand: Candidate, variant: str, now: dt.datetime, report: RunReport) -> None:
+    try:
+        customer = profiles.live_customer(session, cand.customer_id)
+    except NotFound:
+        report.skip("erased")
+        return
+    consenting = [c for c in campaign.channels if outbox.consented(session, customer.id, c, campaign.purpose)]
+    channel = (consenting or campaign.channels)[0]  # without consent it is queued and suppressed, so counted
+    name = next(v["template"] for v in campaign.variants if v["name"] == variant)
+    template = template_store.find_template(session, name, channel, customer.locale)
+    if template is None:
+        report.skip("no_template")
+        return
+    key = f"campaign:{campaign.id}:{customer.id}:{cand.period}"
+    offer = offers.issue(session, customer.id, campaign.offer, key)
+    links = {"preferences": f"{care.public_url.rstrip('/')}/m"}
+    if campaign.purpose == "marketing":
+        links["unsubscribe"] = unsubscribe.link(care.public_url, secret, customer.id, channel)
+    context = message_context(session, cipher, customer.id, shop_name=care.shop_name, locale=template.locale,
+                              offer=offer, occasion=cand.occasion, order=cand.order, links=links)
+    subject, body = templates.render(template.subject, template.body, context)
+    start = max(now, campaign.starts_at) if campaign.starts_at else now
+    expires = start + dt.timedelta(hours=care.expire_hours) if campaign.purpose == "marketing" else None
+    created = outbox.enqueue(session, cipher, outbox.Draft(
+        key=key, customer_id=customer.id, channel=channel, purpose=campaign.purpose, locale=template.locale,
+        subject=subject, body=body, campaign_id=campaign.id, template_id=template.id,
+        template_version=template.version, variant=variant, priority=campaign.priority, not_before=start,
+        expires_at=expires))
+    if created is None:
+        report.repeated += 1
+    else:
+        report.queued += 1
+
+
+def run_campaign(session: Session, cipher: PiiCipher, secret: str, care: CareSettings, campaign: Campaign,
+                 now: dt.datetime, today: dt.date | None = None) -> RunReport:
+    report = RunReport()
+    for cand in candidates(session, cipher, care, campaign, now, today):
+        chosen = _choose(session, campaign, cand, now)
+        if chosen is None:
+            report.repeated += 1
+            continue
+        report.chosen += 1
+        variant, control = chosen
+        if control:
+            report.control += 1
+            continue
+        _queue(session, cipher, secret, care, campaign, cand, variant, now, report)
+    return report
+
+
+def dry_run(session: Session, cipher: PiiCipher, care: CareSettings, campaign: Campaign, now: dt.datetime,
+            today: dt.date | None = None) -> dict:
+    """Who would receive the campaign now, and who is left out and why (nothing is written)."""
+    counts = {"audience": 0, "already_reached": 0, "control": 0, "would_send": 0, "no_consent": 0}
+    for cand in candidates(session, cipher, care, campaign, now, today):
+        counts["audience"] += 1
+        if session.scalar(select(Recipient.id).where(Recipient.campaign_id == campaign.id,
+                                                     Recipient.customer_id == cand.customer_id,
+                                                     Recipient.period == cand.period)):
+            counts["already_reached"] += 1
+            continue
+        _, control = assign(campaign.id, cand.customer_id, [(v["name"], v["weight"]) for v in campaign.variants],
+                            campaign.control_percent)
+        if control:
+            counts["control"] += 1
+        elif any(outbox.consented(session, cand.customer_id, c, campaign.purpose) for c in campaign.channels):
+            counts["would_send"] += 1
+        else:
+            counts["no_consent"] += 1
+    return counts
+
+
+def run_triggers(factory: sessionmaker[Session], cipher: PiiCipher, secret: str, care: CareSettings, *,
+                 now: dt.datetime | None = None, today: dt.date | None = None,
+                 campaign_id: int | None = None) -> dict[int, dict]:
+    """Run every active campaign in its schedule (or one), each in its own transaction."""
+    now = now or utcnow()
+    with factory() as session:
+        stmt = select(Campaign.id).where(Campaign.status == "active").order_by(Campaign.priority.desc(), Campaign.id)
+        if campaign_id is not None:
+            stmt = stmt.where(Campaign.id == campaign_id)
+        ids = list(session.scalars(stmt))
+    results = {}
+    for cid in ids:
+        with transaction(factory) as session:
+            campaign = session.get(Campaign, cid)
+            if (campaign.starts_at and now < campaign.starts_at) or (campaign.ends_at and now >= campaign.ends_at):
+                continue
+            results[cid] = run_campaign(session, cipher, secret, care, campaign, now, today).__dict__
+    return results
