@@ -73,6 +73,7 @@ TokenManager = allowed(Perm.tokens_manage)
 SystemReader = allowed(Perm.system_read)
 
 CustomerReader = allowed(Perm.customers_read)
+AnalyticsReader = allowed(Perm.analytics_read)
 CustomerWriter = allowed(Perm.customers_write)
 OrderWriter = allowed(Perm.orders_write)
 ImportRunner = allowed(Perm.imports_run)

@@ -14,6 +14,7 @@ DOMAIN_MODELS = [
     "guanxi.scheduler.models",
     "guanxi.customers.models",
     "guanxi.web.models",
+    "guanxi.analytics.models",
     "guanxi.loyalty.models",
     "guanxi.service.models",
     "guanxi.care.models",

@@ -1,0 +1,115 @@
+"""Analytics over HTTP: RFM, scores, CLV fit, KPIs, live segments and recommendations.
+
+Aggregates need ``analytics.read``. Figures about one named customer need a role that works
+with named customers (``customers.write`` or ``customers.read_pii``): the analyst role sees
+aggregates and pseudonymised ids only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from guanxi.analytics import recommendations, reports, segment_rules
+from guanxi.analytics.schemas import SegmentCreate, SegmentRule
+from guanxi.deps import AnalyticsReader, CustomerReader, RuntimeDep, SessionDep
+from guanxi.errors import Forbidden, Invalid
+from guanxi.schemas import IdPath
+from guanxi.staff.roles import Actor, Perm
+
+router = APIRouter(prefix="/api/v1", tags=["analytics"])
+
+
+def sees_real_ids(actor: Actor) -> bool:
+    return actor.can(Perm.customers_write) or actor.can(Perm.customers_read_pii)
+
+
+def _named_customers_only(actor: Actor) -> None:
+    if not sees_real_ids(actor):
+        raise Forbidden(f"the {actor.role.value} role sees aggregates and pseudonymised ids only")
+
+
+def _ids(actor: Actor, runtime, ids: list[int]) -> list[int | str]:
+    return list(ids) if sees_real_ids(actor) else [reports.pseudonym(runtime.cipher, i) for i in ids]
+
+
+@router.get("/analytics/rfm")
+def rfm(actor: AnalyticsReader, session: SessionDep,
+        month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM (default: latest)")] = None
+        ) -> dict:
+    """Customers per RFM segment in the month's snapshot, and the moves since the month before."""
+    return reports.rfm_report(session, month)
+
+
+@router.get("/analytics/clv")
+def clv(actor: AnalyticsReader, session: SessionDep) -> dict:
+    """The latest BG/NBD and Gamma-Gamma fit, the CLV distribution and the settings it used."""
+    return reports.clv_report(session)
+
+
+@router.get("/analytics/kpis")
+def kpis(actor: AnalyticsReader, session: SessionDep, runtime: RuntimeDep,
+         start: Annotated[dt.date | None, Query(alias="from", description="first day (default: a year ago)")] = None,
+         end: Annotated[dt.date | None, Query(alias="to", description="last day (default: today)")] = None,
+         cohort_months: Annotated[int, Query(ge=1, le=36)] = 12) -> dict:
+    """Repeat-purchase rate, AOV, active customers, revenue by month and cohort retention,
+    for the range and the range of the same length before it."""
+    if start and end and start > end:
+        raise Invalid("`from` must not be after `to`", errors=[{"loc": ["query", "from"], "msg": "after `to`"}])
+    if start and end and (end - start).days > 3660:
+        raise Invalid("at most ten years at a time", errors=[{"loc": ["query", "from"], "msg": "range too long"}])
+    return reports.kpi_report(session, runtime.settings, start=start, end=end, cohort_months=cohort_months)
+
+
+@router.get("/customers/{customer_id}/scores")
+def scores(customer_id: IdPath, actor: AnalyticsReader, session: SessionDep) -> dict:
+    """One customer's RFM scores and segment, P(alive), expected purchases, CLV, churn risk and stage."""
+    _named_customers_only(actor)
+    return reports.customer_scores(session, customer_id)
+
+
+@router.get("/customers/{customer_id}/recommendations")
+def customer_recommendations(customer_id: IdPath, actor: CustomerReader, session: SessionDep,
+                             limit: Annotated[int, Query(ge=1, le=50)] = 10,
+                             category: Annotated[str | None, Query(max_length=200)] = None) -> dict:
+    """Top products for the customer; popular ones (of `category`) when they refused personalisation."""
+    _named_customers_only(actor)
+    return recommendations.for_customer(session, customer_id, limit=limit, category=category)
+
+
+def _segment_reply(row, members: int) -> dict:
+    return {"id": row.id, "name": row.name, "rule": row.rule, "members": members, "created_by": row.created_by,
+            "created_at": row.created_at}
+
+
+@router.post("/segments/preview")
+def preview_segment(body: SegmentRule, actor: AnalyticsReader, session: SessionDep) -> dict:
+    """How many customers a rule matches now, without saving it (for a rule builder)."""
+    return {"members": reports.count_members(session, segment_rules.parse(body.rule))}
+
+
+@router.post("/segments", status_code=201)
+def create_segment(body: SegmentCreate, actor: AnalyticsReader, session: SessionDep) -> dict:
+    """Save a live segment; its members are whoever matches the rule at the time it is read."""
+    row = reports.create_segment(session, body.name, body.rule, actor.ref)
+    members = reports.count_members(session, segment_rules.parse(row.rule))
+    session.commit()
+    return _segment_reply(row, members)
+
+
+@router.get("/segments")
+def list_segments(actor: AnalyticsReader, session: SessionDep) -> dict:
+    return {"items": [_segment_reply(row, n) for row, n in reports.list_segments(session)]}
+
+
+@router.get("/segments/{segment_id}")
+def get_segment(segment_id: IdPath, actor: AnalyticsReader, session: SessionDep, runtime: RuntimeDep,
+                limit: Annotated[int, Query(ge=0, le=1000)] = 100) -> dict:
+    """The segment with its member count and the first `limit` members (pseudonymised for analysts)."""
+    row = reports.get_segment(session, segment_id)
+    rule = segment_rules.parse(row.rule)
+    ids = reports.member_ids(session, rule, limit=limit)
+    return {**_segment_reply(row, reports.count_members(session, rule)), "member_ids": _ids(actor, runtime, ids),
+            "pseudonymised": not sees_real_ids(actor)}

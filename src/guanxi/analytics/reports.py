@@ -1,0 +1,166 @@
+"""What the analytics API and pages read: segment counts and movements, scores, fits, KPIs, segments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from guanxi.analytics import kpis, segment_rules
+from guanxi.analytics.lifecycle import Stage
+from guanxi.analytics.models import CustomerScore, SavedSegment, ScoreRun, SegmentSnapshot
+from guanxi.analytics.recompute import today
+from guanxi.analytics.rfm import Segment, segment_movements
+from guanxi.config import Settings
+from guanxi.customers import analytics_feed as feed
+from guanxi.errors import Conflict, NotFound
+from guanxi.privacy.crypto import PiiCipher
+
+S = CustomerScore
+SCORE_COLUMNS = {
+    "segment": S.segment, "lifecycle_stage": S.lifecycle_stage, "recency_score": S.recency_score,
+    "frequency_score": S.frequency_score, "monetary_score": S.monetary_score, "recency_days": S.recency_days,
+    "orders": S.orders, "window_orders": S.window_orders, "window_spend": S.window_spend_minor,
+    "clv": S.clv_minor, "p_alive": S.p_alive, "churn_risk": S.churn_risk,
+    "expected_purchases": S.expected_purchases,
+}
+SCORE_FIELDS = ("recency_score", "frequency_score", "monetary_score", "segment", "recency_days", "orders",
+                "window_orders", "window_spend_minor", "p_alive", "expected_purchases", "clv_minor", "currency",
+                "churn_risk", "lifecycle_stage", "period", "computed_at")
+
+
+def pseudonym(cipher: PiiCipher, customer_id: int) -> str:
+    """A stable id that cannot be turned back into the customer id without the shop's key."""
+    return "p_" + cipher.blind_index("analytics-pseudonym", str(customer_id))[:20]
+
+
+def _month_before(month: str) -> str:
+    year, mon = map(int, month.split("-"))
+    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
+
+
+def rfm_report(session: Session, month: str | None = None) -> dict:
+    """Segment counts in a month's snapshot (default: the latest) and the moves since the month before."""
+    month = month or session.scalar(select(func.max(SegmentSnapshot.month)))
+    if month is None:
+        return {"month": None, "previous_month": None, "customers": 0, "segments": [], "movements": []}
+    previous = _month_before(month)
+
+    def snapshot(m: str) -> dict[int, Segment]:
+        rows = session.execute(select(SegmentSnapshot.customer_id, SegmentSnapshot.segment)
+                               .where(SegmentSnapshot.month == m))
+        return {cid: Segment(seg) for cid, seg in rows}
+
+    now, before = snapshot(month), snapshot(previous)
+    counts = Counter(now.values())
+    total = len(now)
+    segments = [{"segment": s.value, "label_en": s.label_en, "label_zh": s.label_zh, "customers": counts[s],
+                 "share": round(counts[s] / total, 4) if total else 0.0} for s in Segment]
+    movements = []
+    if before:
+        moves = segment_movements(before, now)
+        movements = sorted(({"from": a.value if a else None, "to": b.value if b else None, "customers": n}
+                            for (a, b), n in moves.items()), key=lambda m: -m["customers"])
+    return {"month": month, "previous_month": previous if before else None, "customers": total,
+            "segments": segments, "movements": movements}
+
+
+def customer_scores(session: Session, customer_id: int) -> dict:
+    cid = feed.resolve_customer(session, customer_id)
+    row = session.get(CustomerScore, cid)
+    if row is None:
+        raise NotFound(f"customer {cid} has no scores yet: run `guanxi analytics recompute` or wait for the daily job")
+    data = {f: getattr(row, f) for f in SCORE_FIELDS}
+    if row.segment:
+        seg = Segment(row.segment)
+        data["segment_label"] = {"en": seg.label_en, "zh": seg.label_zh}
+    stage = Stage(row.lifecycle_stage)
+    data["lifecycle_label"] = {"en": stage.label_en, "zh": stage.label_zh}
+    return {"customer_id": cid, **data}
+
+
+def latest_run(session: Session) -> ScoreRun:
+    run = session.scalars(select(ScoreRun).order_by(ScoreRun.period.desc()).limit(1)).first()
+    if run is None:
+        raise NotFound("no scores computed yet: run `guanxi analytics recompute` or wait for the daily job")
+    return run
+
+
+def clv_report(session: Session) -> dict:
+    run = latest_run(session)
+    s = run.summary
+    keys = ("customers", "repeaters", "currency", "as_of", "bgnbd", "gamma_gamma", "clv", "clv_settings",
+            "lifecycle_thresholds", "stages", "prospects")
+    return {"period": run.period, "computed_at": run.computed_at, **{k: s.get(k) for k in keys}}
+
+
+def kpi_report(session: Session, settings: Settings, *, start: dt.date | None = None, end: dt.date | None = None,
+               cohort_months: int = 12) -> dict:
+    """KPIs for [start, end] against the period of the same length just before, plus months and cohorts."""
+    end = end or today(settings)
+    start = start or end - dt.timedelta(days=364)
+    length = (end - start).days + 1
+    prev_end = start - dt.timedelta(days=1)
+    prev_start = prev_end - dt.timedelta(days=length - 1)
+    customers, days, amounts = [], [], []
+    for row in feed.purchases(session, timezone=settings.default_timezone, currency=settings.default_currency):
+        customers.append(row.customer_id)
+        days.append(row.day)
+        amounts.append(row.amount_minor)
+    stages = dict(session.execute(select(S.lifecycle_stage, func.count()).group_by(S.lifecycle_stage)).all())
+    return {
+        "currency": settings.default_currency,
+        "current": kpis.period_figures(customers, days, amounts, start=start, end=end),
+        "previous": kpis.period_figures(customers, days, amounts, start=prev_start, end=prev_end),
+        "revenue_by_month": kpis.revenue_by_month(days, amounts, start=start, end=end),
+        "cohorts": kpis.cohorts(customers, days, amounts, end=end, months=cohort_months),
+        "customers_per_stage": {s.value: int(stages.get(s.value, 0)) for s in Stage},
+    }
+
+
+# Live segments -----------------------------------------------------------------------------
+
+def _filtered(rule: segment_rules.Rule):
+    """SELECT customer_id FROM scores [JOIN profile columns] WHERE rule."""
+    columns = dict(SCORE_COLUMNS)
+    stmt = select(S.customer_id)
+    if segment_rules.fields_used(rule) - set(SCORE_COLUMNS):
+        profiles, profile_cols = feed.profile_columns()
+        columns.update(profile_cols)
+        stmt = stmt.join(profiles, profiles.c.customer_id == S.customer_id)
+    return stmt.where(segment_rules.to_sql(rule, columns))
+
+
+def count_members(session: Session, rule: segment_rules.Rule) -> int:
+    return int(session.scalar(select(func.count()).select_from(_filtered(rule).subquery())))
+
+
+def member_ids(session: Session, rule: segment_rules.Rule, *, limit: int = 100) -> list[int]:
+    return list(session.scalars(_filtered(rule).order_by(S.customer_id).limit(limit)))
+
+
+def create_segment(session: Session, name: str, rule_data: dict, created_by: str) -> SavedSegment:
+    segment_rules.parse(rule_data)
+    row = SavedSegment(name=name, rule=rule_data, created_by=created_by)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"a segment named {name!r} exists already") from None
+    return row
+
+
+def list_segments(session: Session) -> list[tuple[SavedSegment, int]]:
+    rows = session.scalars(select(SavedSegment).order_by(SavedSegment.id)).all()
+    return [(row, count_members(session, segment_rules.parse(row.rule))) for row in rows]
+
+
+def get_segment(session: Session, segment_id: int) -> SavedSegment:
+    row = session.get(SavedSegment, segment_id)
+    if row is None:
+        raise NotFound(f"no segment {segment_id}")
+    return row
