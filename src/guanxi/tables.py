@@ -18,7 +18,6 @@ DOMAIN_MODELS = [
     "guanxi.loyalty.models",
     "guanxi.service.models",
     "guanxi.care.models",
-    "guanxi.analytics.models",
 ]
 
 
