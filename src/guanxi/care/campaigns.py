@@ -76,9 +76,12 @@ def check_spec(spec: CampaignSpec, custom_occasions: dict | None = None) -> Camp
     if not 0 <= spec.control_percent <= 50:
         raise _bad("control_percent", "the hold-out group is 0 to 50 percent")
     if spec.trigger is None:
-        ids, flt = spec.audience.get("customer_ids"), spec.audience.get("filter")
-        if not ids and not flt:
-            raise _bad("audience", 'without a trigger, name the audience: {"customer_ids": [...]} or {"filter": {...}}')
+        ids, flt, seg = (spec.audience.get(k) for k in ("customer_ids", "filter", "segment_id"))
+        if set(spec.audience) - {"customer_ids", "filter", "segment_id"} or (not ids and not flt and not seg):
+            raise _bad("audience", 'without a trigger, name the audience: {"customer_ids": [...]}, '
+                                   '{"segment_id": n} or {"filter": {...}}')
+        if seg is not None and (not isinstance(seg, int) or isinstance(seg, bool) or seg < 1):
+            raise _bad("audience", "segment_id is a saved segment's id")
         if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)):
             raise _bad("audience", "customer_ids is a list of ids")
         if flt is not None and (not isinstance(flt, dict) or set(flt) - {"tags", "city", "acquisition_channel"}):

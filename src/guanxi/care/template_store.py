@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guanxi.care import bridges  # noqa: F401  (loyalty points and tier in the context, when present)
 from guanxi.care import templates
 from guanxi.care.context import message_context
 from guanxi.care.models import CareTemplate

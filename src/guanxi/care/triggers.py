@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from guanxi.care import facts, offers, outbox, template_store, templates, unsubscribe
+from guanxi.care import bridges  # noqa: F401  (loyalty points and tier, analytics segments, when present)
+from guanxi.care import facts, offers, outbox, segments, template_store, templates, unsubscribe
 from guanxi.care.assignment import assign
 from guanxi.care.context import message_context
 from guanxi.care.models import Campaign, Recipient
@@ -106,7 +107,11 @@ def candidates(session: Session, cipher: PiiCipher, care: CareSettings, campaign
     else:
         aud = campaign.audience or {}
         flt = aud.get("filter") or {}
-        rows = facts.matching(session, ids=aud.get("customer_ids"), tags=flt.get("tags"), city=flt.get("city"),
+        ids = aud.get("customer_ids")
+        if aud.get("segment_id"):
+            in_segment = segments.members(session, aud["segment_id"])
+            ids = in_segment if ids is None else sorted(set(ids) & set(in_segment))
+        rows = facts.matching(session, ids=ids, tags=flt.get("tags"), city=flt.get("city"),
                               acquisition_channel=flt.get("acquisition_channel"))
         for cid, _tz in rows:
             yield Candidate(cid, p.get("period") or "once")

@@ -19,6 +19,7 @@ def _register() -> None:
     from guanxi.cli import admin, analytics, backup, demo, imports, privacy, staff, stats  # noqa: F401  (commands register on import)
     from guanxi.cli import loyalty  # noqa: F401
     from guanxi.cli import service  # noqa: F401
+    from guanxi.cli import care  # noqa: F401
 
 
 def main() -> None:
