@@ -245,3 +245,22 @@ def test_timeline_and_export_show_points(client, auth, runtime):
 def test_points_are_read_with_customers_read(client, auth, role, status):
     cid = post_order(client, auth("admin"), "1014")["customer_id"]
     assert client.get(f"/api/v1/customers/{cid}/points", headers=auth(role)).status_code == status
+
+
+def test_a_refund_by_lines_takes_back_the_points_those_lines_earned(client, auth, runtime):
+    h = auth("operations")
+    client.post("/api/v1/loyalty/rules", json={"name": "base", "definition": {"kind": "base"}}, headers=h)
+    client.post("/api/v1/loyalty/rules", json={"name": "beauty", "definition": {
+        "kind": "multiplier", "factor": 3, "when": {"category": "beauty"}}}, headers=h)
+    admin = auth("admin")
+    o = post_order(client, admin, "1020", total=20000, placed_at=utcnow() + dt.timedelta(seconds=1), lines=[
+        {"sku": "LIP-01", "name": "Lipstick", "category": "beauty/lips", "quantity": 2, "unit_price_minor": 5000},
+        {"sku": "TEA-01", "name": "Tea", "category": "food/tea", "quantity": 1, "unit_price_minor": 10000}])
+    run_feed(runtime, utcnow() + dt.timedelta(seconds=2))
+    assert points(client, admin, o["customer_id"])["pending"] == 400        # 300 lipstick + 100 tea
+    r = client.post(f"/api/v1/orders/{o['id']}/refunds", json={"external_id": "rl-1", "lines": [
+        {"sku": "LIP-01", "quantity": 1}]}, headers=admin)
+    assert r.status_code == 201, r.text
+    run_feed(runtime, utcnow() + dt.timedelta(seconds=3))
+    assert points(client, admin, o["customer_id"])["pending"] == 250        # one lipstick: 150 back, not 100
+    verify(runtime)

@@ -47,6 +47,10 @@ class RefundFact:
     refunded_to_date_minor: int   # this refund and every earlier one of the order
     order_total_minor: int
     created_at: dt.datetime
+    # Lines refunded by this refund and the earlier ones, {sku: quantity}, and the order's quantities;
+    # None when any of them was a refund by amount (then only the amount share is known).
+    lines_to_date: dict[str, int] | None = None
+    order_quantities: dict[str, int] | None = None
 
 
 def paid_orders(session: Session, after: tuple[dt.datetime, int] | None, limit: int = 1000) -> list[PaidOrder]:
@@ -83,10 +87,23 @@ def refunds_after(session: Session, after_id: int, limit: int = 1000) -> list[Re
                            .where(Refund.id > after_id).order_by(Refund.id).limit(limit)).all()
     out = []
     for refund, customer_id, total in rows:
-        to_date = session.scalar(select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
-            Refund.order_id == refund.order_id, Refund.id <= refund.id))
-        out.append(RefundFact(refund.id, refund.order_id, customer_id, refund.amount_minor, int(to_date), total,
-                              refund.created_at))
+        earlier = session.execute(select(Refund.amount_minor, Refund.lines).where(
+            Refund.order_id == refund.order_id, Refund.id <= refund.id)).all()
+        lines: dict[str, int] | None = {}
+        for _amount, refunded_lines in earlier:
+            if not refunded_lines:
+                lines = None
+                break
+            for item in refunded_lines:
+                lines[item["sku"]] = lines.get(item["sku"], 0) + int(item["quantity"])
+        quantities = None
+        if lines is not None:
+            quantities = {}
+            for sku, qty in session.execute(select(OrderLine.sku, OrderLine.quantity)
+                                            .where(OrderLine.order_id == refund.order_id)):
+                quantities[sku] = quantities.get(sku, 0) + qty
+        out.append(RefundFact(refund.id, refund.order_id, customer_id, refund.amount_minor,
+                              sum(a for a, _ in earlier), total, refund.created_at, lines, quantities))
     return out
 
 

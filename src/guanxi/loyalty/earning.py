@@ -104,12 +104,31 @@ def reverse_refund(session: Session, refund: RefundFact, *, now: dt.datetime) ->
     if store.entry_by_key(session, REFUND_SOURCE, ref) is not None:
         return 0
     account.load_order_lots(refund.order_id)
-    share = Fraction(refund.refunded_to_date_minor, max(refund.order_total_minor, 1))
+    share = refund_share(refund, [account.rows[i].details for i in account.rows
+                                  if account.rows[i].order_id == refund.order_id])
     entries = account.book.expire_due(now)
     entry = account.book.reverse(REFUND_SOURCE, ref, str(refund.order_id), share, now=now,
                                  details={"refund_minor": refund.amount_minor})
     account.write([*entries, entry], order_id=refund.order_id)
     return -entry.points
+
+
+def refund_share(refund: RefundFact, lot_details: list[dict]) -> Fraction:
+    """The share of the order's points that its refunds so far take back.
+
+    By lines when every refund named lines and the points per line are known (a refunded
+    double-points lipstick takes back more than a tea of the same price); else by amount.
+    """
+    by_sku: dict[str, int] = {}
+    for details in lot_details:
+        for sku, pts in (details or {}).get("by_sku", {}).items():
+            by_sku[sku] = by_sku.get(sku, 0) + pts
+    earned = sum(by_sku.values())
+    if refund.lines_to_date is not None and refund.order_quantities and earned > 0:
+        taken = sum(Fraction(by_sku.get(sku, 0) * qty, max(refund.order_quantities.get(sku, 0), 1))
+                    for sku, qty in refund.lines_to_date.items())
+        return min(taken / earned, Fraction(1))
+    return Fraction(refund.refunded_to_date_minor, max(refund.order_total_minor, 1))
 
 
 def _read_cursor(session: Session, name: str) -> FeedCursor:

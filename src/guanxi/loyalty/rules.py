@@ -84,6 +84,8 @@ def validate(rule: dict) -> dict:
             bad(key, "not a field of this kind of rule")
     positive = {"base": ["points_per_unit", "unit_minor"], "fixed": ["points"], "multiplier": ["factor"]}.get(kind, [])
     for key in positive:
+        if kind == "base" and key not in rule:
+            continue  # the default: 1 point per 1.00
         value = rule.get(key)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             bad(key, "a positive number")
