@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, strategies as st
 
-from guanxi.errors import Conflict
+from guanxi.errors import Conflict, Invalid
 from guanxi.service import assignment, priority, status, taxonomy
 from guanxi.service.assignment import Candidate
 
@@ -170,3 +170,18 @@ def test_round_robin_loads_never_differ_by_more_than_one(n_agents, n_tickets):
     order = _rr(agents, n_tickets)
     counts = [order.count(i) for i in range(1, n_agents + 1)]
     assert max(counts) - min(counts) <= 1
+
+
+def test_canned_reply_in_both_languages():
+    from guanxi.service import canned
+
+    zh = canned.render("apology", "zh-CN", customer="王芳", ticket=7, agent="Ann")
+    en = canned.render("apology", "en", customer="Wang Fang", ticket=7, agent="Ann")
+    assert zh.startswith("王芳 您好") and "#7" in zh
+    assert en.startswith("Dear Wang Fang") and en.endswith("— Ann")
+    assert "3 个工作日" in canned.render("refund_done", "zh-CN", customer="王芳", agent="Ann")
+    assert canned.CANNED["need_photo"].status == "waiting"
+    with pytest.raises(Invalid):
+        canned.render("nope", "en")
+    with pytest.raises(Invalid):
+        canned.render("apology", "en", secret="x")

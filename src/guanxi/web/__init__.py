@@ -33,6 +33,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.audit",
     "guanxi.web.pages.member_signin",
     "guanxi.web.pages.member",
+    "guanxi.web.pages.service",
 ]
 
 
