@@ -88,7 +88,8 @@ def test_a_killed_workers_job_is_taken_over_only_after_its_lease(database_url, s
     _clear_of_midnight()
     witness, gate = tmp_path / "witness.txt", tmp_path / "gate"
     # The early worker waits, imported and ready, so it can try the moment the first one is dead.
-    early = _gated(gate, _env(witness, seconds=0.2, lease=2))
+    claims = tmp_path / "claims.txt"
+    early = _gated(gate, {**_env(witness, seconds=0.2, lease=2), "GATED_CLAIM_LOG": str(claims)})
     first = subprocess.Popen([str(GUANXI), *WORKER], env=_env(witness, seconds=120, lease=2), cwd=tmp_path,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -117,7 +118,9 @@ def test_a_killed_workers_job_is_taken_over_only_after_its_lease(database_url, s
     gate.touch()
     _, err = early.communicate(timeout=30)
     assert early.returncode == 0, err
-    assert utcnow() < lease_until, "premise broken: the early worker finished after the lease ran out"
+    [(job, won, asked_at)] = [line.split() for line in claims.read_text().splitlines()]
+    assert (job, won) == ("test.witness", "False")
+    assert dt.datetime.fromisoformat(asked_at) < lease_until, "premise broken: the early worker asked too late"
     assert _witnesses(witness) == [first.pid], "a worker ran a job whose lease had not expired"
     [run] = _runs(database_url)
     assert (run.status, run.attempts, run.lease_until) == ("running", 1, lease_until)
