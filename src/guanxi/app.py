@@ -43,8 +43,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(system_router)
     for router in API_ROUTERS:
         app.include_router(router, responses=PROBLEM_RESPONSES)
-    app.add_middleware(RequestContextMiddleware)
+    # Outermost last: the request id wraps everything, so even a 413 carries X-Request-Id.
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
     install_web(app)  # admin console and member pages (guanxi.web)
     return app
 

@@ -83,6 +83,13 @@ def create_staff(body: StaffUserCreate, actor: AdminActor, session: SessionDep) 
     return StaffUserPublic.model_validate(user)
 
 
+def _check_within_own_role(actor: Actor, role: Role, verb: str) -> None:
+    # Otherwise a tech token could mint (or cut off) an admin token: powers tech does not have.
+    if not ROLE_PERMISSIONS[role] <= ROLE_PERMISSIONS[actor.role]:
+        raise Forbidden(f"the {actor.role.value} role may not {verb} a token with the {role.value} role "
+                        "(it has permissions this role lacks)")
+
+
 @router.get("/tokens", response_model=TokensPublic)
 def list_tokens(actor: TokenManager, session: SessionDep) -> TokensPublic:
     rows = service.list_tokens(session)
@@ -92,10 +99,7 @@ def list_tokens(actor: TokenManager, session: SessionDep) -> TokensPublic:
 @router.post("/tokens", response_model=TokenCreated, status_code=201)
 def create_token(body: TokenCreate, actor: TokenManager, session: SessionDep) -> TokenCreated:
     """Create an API token; its value is shown in this reply only."""
-    if not ROLE_PERMISSIONS[body.role] <= ROLE_PERMISSIONS[actor.role]:
-        # Otherwise a tech token could mint an admin token and read what tech may not.
-        raise Forbidden(f"the {actor.role.value} role may not create a token with the {body.role.value} role "
-                        "(it would have permissions this role lacks)")
+    _check_within_own_role(actor, body.role, "create")
     row, plain = service.create_token(session, name=body.name, role=body.role)
     audit.record(session, AuditKind.token_created, actor, subject_type="token", subject_id=row.name)
     session.commit()
@@ -104,6 +108,8 @@ def create_token(body: TokenCreate, actor: TokenManager, session: SessionDep) ->
 
 @router.delete("/tokens/{name}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_token(name: str, actor: TokenManager, session: SessionDep) -> Response:
+    """Revoke a token by name; a role may only revoke tokens whose permissions it holds itself."""
+    _check_within_own_role(actor, Role(service.get_token(session, name).role), "revoke")
     service.revoke_token(session, name)
     audit.record(session, AuditKind.token_revoked, actor, subject_type="token", subject_id=name)
     session.commit()

@@ -124,10 +124,15 @@ def list_tokens(session: Session, *, include_sessions: bool = False) -> list[Api
     return list(session.scalars(query))
 
 
-def revoke_token(session: Session, name: str) -> ApiToken:
+def get_token(session: Session, name: str) -> ApiToken:
     row = session.scalar(select(ApiToken).where(ApiToken.name == name))
     if row is None:
         raise NotFound(f"no token named {name!r}")
+    return row
+
+
+def revoke_token(session: Session, name: str) -> ApiToken:
+    row = get_token(session, name)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
     return row
