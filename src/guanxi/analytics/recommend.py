@@ -6,8 +6,9 @@ C = B'B counts co-buyers; the score of a pair is the cosine C_xy / sqrt(n_x n_y)
 unlike raw counts, does not recommend the best seller to everyone, and, unlike lift, does
 not crown two products bought once by the same person. Lift is kept for display.
 
-A customer's recommendations sum the scores of the neighbours of everything they bought,
-drop what they already have, and fill up with the most popular products. Without consent to
+A customer's recommendations add the summed scores of the neighbours of everything they
+bought to the product's recent popularity (both scaled to [0, 1]) and drop what they already
+have: on the demo shop the blend beats both co-purchase alone and popularity alone. Without consent to
 personalisation the customer gets the popular products of a category instead (their history
 is not used to pick it).
 """
@@ -22,6 +23,8 @@ import numpy as np
 from scipy import sparse
 
 NEIGHBOURS = 30  # kept per product: enough for top-10 lists, small enough to store
+# Chosen on demo shops of seeds 1-3 (hit rate@10 flat between 0.5 and 2); see rec_evaluation.
+POPULARITY_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -87,24 +90,26 @@ def popularity(customers, skus, categories, recent: Iterable[bool]) -> list[Popu
 
 
 def recommend(bought: Iterable[str], neighbours: Mapping[str, list[tuple[str, float]]],
-              popular: list[str], n: int = 10) -> list[tuple[str, float, str]]:
-    """Top ``n`` (sku, score, reason) for someone who bought ``bought``; reason is "also_bought" or "popular"."""
+              popularity: Mapping[str, float], n: int = 10, *,
+              popularity_weight: float = POPULARITY_WEIGHT) -> list[tuple[str, float, str]]:
+    """Top ``n`` (sku, score, reason) for someone who bought ``bought``, among ``popularity``'s products.
+
+    score = (summed neighbour scores) / (the best such sum) + w * popularity / (the top popularity):
+    co-purchase says what goes with this customer's basket, popularity what sells now; each is
+    scaled to [0, 1] so that w is a plain trade-off. The reason is "also_bought" when the
+    customer's own history contributed, "popular" otherwise.
+    """
     have = set(bought)
-    scores: dict[str, float] = defaultdict(float)
+    related: dict[str, float] = defaultdict(float)
     for sku in have:
         for other, score in neighbours.get(sku, ()):
-            if other not in have:
-                scores[other] += score
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
-    result = [(sku, round(score, 6), "also_bought") for sku, score in ranked]
-    chosen = have | {sku for sku, _, _ in result}
-    for sku in popular:
-        if len(result) >= n:
-            break
-        if sku not in chosen:
-            result.append((sku, 0.0, "popular"))
-            chosen.add(sku)
-    return result
+            related[other] += score
+    top_related = max(related.values(), default=0.0) or 1.0
+    top_popular = max(popularity.values(), default=0.0) or 1.0
+    scored = [(sku, related.get(sku, 0.0) / top_related + popularity_weight * pop / top_popular, sku in related)
+              for sku, pop in popularity.items() if sku not in have]
+    scored.sort(key=lambda t: (-t[1], t[0]))
+    return [(sku, round(score, 6), "also_bought" if own else "popular") for sku, score, own in scored[:n]]
 
 
 def popular_in_category(stats: list[Popularity], category: str | None, n: int = 10) -> list[str]:

@@ -37,10 +37,10 @@ def for_customer(session: Session, customer_id: int, *, limit: int = 10, categor
         neighbours: dict[str, list[tuple[str, float]]] = {}
         for sku, other, score in pairs:
             neighbours.setdefault(sku, []).append((other, score))
-        popular = [p.sku for p in stats]
-        if category:
-            popular = recommend.popular_in_category(stats, category, len(stats))
-        picks = recommend.recommend(bought, neighbours, popular, limit)
+        top = (category or "").split("/")[0]
+        weights = {p.sku: float(p.recent_buyers) for p in stats
+                   if not top or (p.category or "").split("/")[0] == top}
+        picks = recommend.recommend(bought, neighbours, weights, limit)
         personalised = True
     items = [{"sku": sku, "name": catalogue.get(sku, ("", None))[0],
               "category": catalogue.get(sku, (None, category_of.get(sku)))[1] or category_of.get(sku),

@@ -73,3 +73,24 @@ def recompute_cmd(as_of: str = typer.Option(None, "--as-of", help="score as of t
     out.print(f"scores as of {result['period']}: {result['customers']} customers "
               f"({result['scored']} with purchases); stages: "
               + ", ".join(f"{k} {v}" for k, v in sorted(result["stages"].items())))
+
+
+@analytics_app.command("evaluate-recommendations")
+def evaluate_recommendations(customers: int = typer.Option(5000, min=100, max=200_000, help="demo shop size"),
+                             seed: int = typer.Option(1, help="demo shop seed"),
+                             cutoff: str = typer.Option("2026-05-01", help="train on purchases up to this day"),
+                             horizon_days: int = typer.Option(90, min=1, help="test on the days after the cutoff"),
+                             as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
+    """Hit rate and precision@10 of the recommender against popularity, on a time split of a demo shop."""
+    from guanxi.analytics.rec_evaluation import demo_rows, evaluate
+
+    result = evaluate(demo_rows(customers, seed), cutoff=_date(cutoff, "--cutoff"), horizon_days=horizon_days)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    table = Table("model", *result["recommender"].keys(),
+                  title=f"{result['customers_evaluated']} customers, cutoff {result['cutoff']}, "
+                        f"next {result['horizon_days']} days")
+    for model in ("recommender", "popularity"):
+        table.add_row(model, *(f"{v:.4f}" for v in result[model].values()))
+    out.print(table)
