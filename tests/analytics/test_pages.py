@@ -1,0 +1,43 @@
+"""The analytics pages in both languages, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from guanxi.analytics.recompute import recompute
+from guanxi.db import transaction
+from tests.analytics.shop import AS_OF, seed_shop
+from tests.web.conftest import make_staff, staff_client  # noqa: F401  (fixtures)
+
+
+def _ready(runtime):
+    seed_shop(runtime)
+    with transaction(runtime.factory) as session:
+        recompute(session, runtime.settings, as_of=AS_OF)
+
+
+def test_segments_and_cohorts_page(runtime, staff_client):
+    _ready(runtime)
+    client = staff_client("analyst")
+    page = client.get("/analytics")
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert 'id="segments"' in html and 'data-segment="champions"' in html and 'id="cohorts"' in html
+    assert "Champions" in html and "data-analytics-chart" in html and 'href="/analytics"' in html
+    zh = staff_client("analyst", locale="zh-CN").get("/analytics").text
+    assert "冠军客户" in zh and "按首单月份的同期群留存" in zh
+
+
+def test_holdout_page_charts_expected_against_actual(runtime, staff_client):
+    _ready(runtime)
+    client = staff_client("operations")
+    page = client.get("/analytics/holdout", params={"calibration_end": "2025-12-31", "holdout_end": "2026-06-30"})
+    assert page.status_code == 200, page.text
+    assert 'id="tracking"' in page.text and 'data-kpi="holdout_expected"' in page.text
+    assert "2025-12-31" in page.text
+    bad = client.get("/analytics/holdout", params={"calibration_end": "2030-01-01"})
+    assert bad.status_code == 200 and 'id="tracking"' not in bad.text
+
+
+def test_pages_need_analytics_read(runtime, staff_client):
+    client = staff_client("content")
+    assert client.get("/analytics").status_code == 403
+    assert 'href="/analytics"' not in client.get("/account").text
