@@ -10,6 +10,7 @@ from guanxi.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from guanxi.customers import timeline as _customer_timeline  # noqa: F401  (registers timeline sources)
 from guanxi.customers import privacy_hooks as _customer_privacy  # noqa: F401  (registers exporter and eraser)
 from guanxi.customers.api import router as customers_router
+from guanxi.care.api import router as care_router
 from guanxi.analytics.api import router as analytics_router
 from guanxi.customers.duplicates_api import router as duplicates_router
 from guanxi.customers.imports_api import router as imports_router
@@ -25,7 +26,7 @@ from guanxi.staff.api import router as staff_router
 from guanxi.system.api import router as system_router
 from guanxi.web import install as install_web
 
-API_ROUTERS = [staff_router, customers_router, analytics_router, privacy_router, privacy_requests_router, webhooks_router, shipments_router, imports_router, duplicates_router, loyalty_router, service_router]
+API_ROUTERS = [staff_router, customers_router, analytics_router, privacy_router, privacy_requests_router, webhooks_router, shipments_router, imports_router, duplicates_router, loyalty_router, service_router, care_router]
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

@@ -73,6 +73,8 @@ TokenManager = allowed(Perm.tokens_manage)
 SystemReader = allowed(Perm.system_read)
 
 CustomerReader = allowed(Perm.customers_read)
+CampaignManager = allowed(Perm.campaigns_manage)
+TemplateWriter = allowed(Perm.templates_write)
 AnalyticsReader = allowed(Perm.analytics_read)
 CustomerWriter = allowed(Perm.customers_write)
 OrderWriter = allowed(Perm.orders_write)
