@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from guanxi.db import utcnow
 from guanxi.errors import Invalid, NotFound
 from guanxi.service import assignment
+from guanxi.staff.models import StaffUser
 from guanxi.service.models import ServiceAgent, ServiceTeam, Ticket, TicketEvent
 
 OPEN_STATUSES = ("new", "open", "waiting", "on_hold")
@@ -28,6 +29,8 @@ def add_agent(session: Session, team_id: int, name: str, *, skills: list[str] = 
               max_open: int | None = None) -> ServiceAgent:
     if session.get(ServiceTeam, team_id) is None:
         raise NotFound(f"no team {team_id}")
+    if staff_user_id is not None and session.get(StaffUser, staff_user_id) is None:
+        raise Invalid(f"no staff user {staff_user_id}")
     agent = ServiceAgent(team_id=team_id, name=name, skills=list(skills), staff_user_id=staff_user_id, max_open=max_open)
     session.add(agent)
     session.flush()
