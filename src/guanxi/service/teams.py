@@ -72,6 +72,12 @@ def _team_for(session: Session, ticket: Ticket) -> ServiceTeam | None:
     return regular[0] if regular else (teams[0] if teams else None)
 
 
+def default_team(session: Session) -> ServiceTeam:
+    """The team a ticket with none goes to; a desk with no team yet gets one."""
+    teams = [t for t in list_teams(session) if not t.vip]
+    return teams[0] if teams else create_team(session, "General")
+
+
 def route(session: Session, ticket: Ticket, now: dt.datetime | None = None) -> None:
     """Put a new ticket in a team (VIP queue for VIPs) and give it to the next agent there."""
     if ticket.team_id is None:

@@ -106,9 +106,8 @@ def take(ticket_id: int, request: Request, actor: Worker, session: SessionDep):
     try:
         agent = _agent_of(session, actor)
         if agent is None:
-            if ticket.team_id is None:
-                raise Invalid("put the ticket in a team first")
-            agent = teams.add_agent(session, ticket.team_id, actor.name, staff_user_id=actor.id)
+            team_id = ticket.team_id or teams.default_team(session).id
+            agent = teams.add_agent(session, team_id, actor.name, staff_user_id=actor.id)
         teams.assign(session, ticket, agent.id, actor.ref)
     except GuanxiError as exc:
         error = exc
