@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
-from guanxi.analytics import recommend
+from guanxi.analytics import churn, recommend
 from guanxi.analytics.lifecycle import Stage
 from guanxi.analytics.models import CustomerScore, ItemPair, ItemStat, ScoreRun, SegmentSnapshot
 from guanxi.analytics.scoring import ClvSettings, score_customers
@@ -25,6 +25,7 @@ from guanxi.money import exponent
 
 CHUNK = 5000
 RECENT_DAYS = 90  # "popular lately" for the popularity baseline
+CHURN_HORIZON_DAYS = 90  # churn risk: no purchase within the next quarter
 
 
 def today(settings: Settings, now: dt.datetime | None = None) -> dt.date:
@@ -50,8 +51,11 @@ def recompute(session: Session, settings: Settings, *, as_of: dt.date | None = N
     scores = score_customers(np.asarray(ids, dtype=np.int64), np.asarray(days, dtype="datetime64[D]"), amounts,
                              as_of=as_of, minor_per_major=10 ** exponent(currency),
                              rfm_window_days=settings.rfm_window_days, clv=clv_settings(settings))
+    churn_check = _churn_check(ids, days, amounts, as_of)
+    risk = churn_check.pop("risk", None)
+    scores.summary["churn"] = churn_check
     period = as_of.isoformat()
-    rows = list(_score_rows(scores, currency, period, now))
+    rows = list(_score_rows(scores, currency, period, now, risk))
     scored = {r["customer_id"] for r in rows}
     empty = dict.fromkeys(rows[0] if rows else CustomerScore.__table__.columns.keys())
     rows += [{**empty, "customer_id": cid, "lifecycle_stage": Stage.PROSPECT.value, "orders": 0,
@@ -74,10 +78,19 @@ def recompute(session: Session, settings: Settings, *, as_of: dt.date | None = N
     session.add(ScoreRun(period=period, computed_at=now, summary=summary))
     session.flush()
     return {"period": period, "customers": len(rows), "scored": len(scores), **{k: summary[k] for k in (
-        "stages", "items")}, "bgnbd": summary.get("bgnbd"), "gamma_gamma": summary.get("gamma_gamma")}
+        "stages", "items")}, "bgnbd": summary.get("bgnbd"), "gamma_gamma": summary.get("gamma_gamma"),
+        "churn": {k: v for k, v in summary["churn"].items() if k != "weights"}}
 
 
-def _score_rows(s, currency: str, period: str, now: dt.datetime):
+def _churn_check(ids, days, amounts, as_of: dt.date) -> dict:
+    """The out-of-time duel of P(alive) and the supervised model (see ``churn``)."""
+    try:
+        return churn.choose_model(ids, days, amounts, as_of=as_of, horizon_days=CHURN_HORIZON_DAYS)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        return {"use_model": False, "reason": f"the check could not run: {exc}"}
+
+
+def _score_rows(s, currency: str, period: str, now: dt.datetime, risk: dict | None = None):
     def opt(values, i, cast):
         return None if values is None else cast(values[i])
 
@@ -97,7 +110,8 @@ def _score_rows(s, currency: str, period: str, now: dt.datetime):
             "expected_purchases": opt(s.expected_purchases, i, float),
             "clv_minor": opt(s.clv_minor, i, int),
             "currency": currency,
-            "churn_risk": None if s.p_alive is None else float(1.0 - s.p_alive[i]),
+            "churn_risk": (float(risk[int(cid)]) if risk and int(cid) in risk
+                           else None if s.p_alive is None else float(1.0 - s.p_alive[i])),
             "lifecycle_stage": str(s.stage[i]),
             "period": period,
             "computed_at": now,

@@ -94,3 +94,38 @@ def evaluate_recommendations(customers: int = typer.Option(5000, min=100, max=20
     for model in ("recommender", "popularity"):
         table.add_row(model, *(f"{v:.4f}" for v in result[model].values()))
     out.print(table)
+
+
+@analytics_app.command("churn")
+def churn_check(as_of: str = typer.Option(None, "--as-of", help="the day to score as of (default: today, shop time)"),
+                horizon_days: int = typer.Option(90, min=7, max=365, help="churned = no purchase within this many days"),
+                as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
+    """Out-of-time AUC of P(alive) against the supervised churn model on the shop's orders."""
+    from guanxi.analytics.churn import choose_model
+    from guanxi.analytics.recompute import today
+    from guanxi.customers.analytics_feed import purchases
+
+    rt = context.runtime()
+    try:
+        day = _date(as_of, "--as-of") or today(rt.settings)
+        with rt.factory() as session:
+            rows = [(p.customer_id, p.day, p.amount_minor) for p in purchases(
+                session, timezone=rt.settings.default_timezone, currency=rt.settings.default_currency)]
+    finally:
+        rt.dispose()
+    if not rows:
+        raise Invalid("there are no paid orders to check churn on")
+    ids, days, amounts = zip(*rows)
+    result = choose_model(ids, days, amounts, as_of=day, horizon_days=horizon_days)
+    result.pop("risk", None)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    if "auc" not in result:
+        out.print(f"no comparison: {result.get('reason')}")
+        return
+    table = Table("score", "AUC", title=f"will buy within {horizon_days} days of {day}? (out of time)")
+    for name, value in result["auc"].items():
+        table.add_row(name, f"{value:.4f}")
+    out.print(table)
+    out.print("churn risk uses " + ("the supervised model" if result["use_model"] else "1 - P(alive)"))
