@@ -18,6 +18,7 @@ DOMAIN_MODELS = [
     "guanxi.loyalty.models",
     "guanxi.service.models",
     "guanxi.care.models",
+    "guanxi.conversations.models",
 ]
 
 

@@ -1,0 +1,1 @@
+"""One inbox for every conversation: live chat, social messages and comments, e-mail and calls."""
