@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from guanxi.deps import CurrentActor, RuntimeDep, SessionDep, allowed
 from guanxi.errors import Forbidden, Invalid
-from guanxi.service import categories, notify, resolution, returns, surveys, teams, tickets
+from guanxi.service import categories, notify, reports, resolution, returns, surveys, teams, tickets
 from guanxi.service import customer_hooks as _customer_hooks  # noqa: F401  (timeline, export, erasure, merge)
 from guanxi.service.models import Ticket
 from guanxi.service.schemas import (
@@ -235,3 +236,20 @@ def answer_survey(token: Annotated[str, Path(min_length=8, max_length=100)], bod
     session.commit()
     return SurveyAnswered(id=survey.id, kind=survey.kind, score=survey.score,
                           follow_up_ticket_id=survey.follow_up_ticket_id)
+
+
+@router.get("/service/reports")
+def service_report(actor: TicketWorker, session: SessionDep,
+                   since: Annotated[dt.date | None, Query(description="first day (default: 30 days ago)")] = None,
+                   until: Annotated[dt.date | None, Query(description="last day, included (default: today)")] = None
+                   ) -> dict:
+    """CSAT by agent, category and week; NPS by month; response and resolution times; SLA attainment;
+    reopen rate; top root causes."""
+    today = dt.datetime.now(dt.UTC).date()
+    until = until or today
+    since = since or until - dt.timedelta(days=30)
+    if since > until or (until - since).days > 3660:
+        raise Invalid("since is before until, at most ten years apart")
+    start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(until, dt.time(), tzinfo=dt.UTC) + dt.timedelta(days=1)
+    return reports.report(session, start, end)

@@ -75,3 +75,19 @@ def close_quiet(session: Session, cfg: ServiceSettings, now: dt.datetime, limit:
     for t in rows:
         tickets.move(session, cfg, t, "closed", "system", now)
     return [t.id for t in rows]
+
+
+def follow_ups(session: Session, cfg: ServiceSettings, today: dt.date, now: dt.datetime, limit: int = 2000) -> list[int]:
+    """Resolved tickets whose follow-up date has come: a note and a tag put them in front of the team once."""
+    rows = list(session.scalars(select(Ticket).where(Ticket.follow_up_on.is_not(None), Ticket.follow_up_on <= today)
+                                .order_by(Ticket.follow_up_on).limit(limit)))
+    done = []
+    for t in rows:
+        if _claim(session, t, "follow_up", dt.datetime.combine(t.follow_up_on, dt.time(), tzinfo=dt.UTC), now, t.priority):
+            tickets.add_message(session, cfg, t, "note", "system", f"Follow-up due: call or write to the customer "
+                                f"about the {t.resolution_type or 'resolution'} ({t.root_cause or 'no root cause'}).",
+                                now=now)
+            if "follow-up" not in (t.tags or []):
+                t.tags = [*(t.tags or []), "follow-up"]
+            done.append(t.id)
+    return done

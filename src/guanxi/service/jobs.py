@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from guanxi.db import transaction
 from guanxi.scheduler.registry import job
 from guanxi.service import escalation, notify
@@ -23,3 +25,12 @@ def close_resolved_tickets(ctx) -> dict:
     with transaction(ctx.factory) as session:
         closed = escalation.close_quiet(session, get_service_settings(), ctx.now)
     return {"closed": len(closed)}
+
+
+@job("service.follow_ups", every="daily")
+def follow_ups(ctx) -> dict:
+    cfg = get_service_settings()
+    today = ctx.now.astimezone(ZoneInfo(cfg.timezone)).date()
+    with transaction(ctx.factory) as session:
+        done = escalation.follow_ups(session, cfg, today, ctx.now)
+    return {"follow_ups": len(done)}

@@ -15,7 +15,7 @@ from guanxi.customers import profiles
 from guanxi.customers.models import Order
 from guanxi.db import utcnow
 from guanxi.errors import Invalid, NotFound
-from guanxi.service import categories, priority as prio, sla, status as machine, teams
+from guanxi.service import categories, priority as prio, quality, sla, status as machine, teams
 from guanxi.service.models import Ticket, TicketAttachment, TicketEvent, TicketMessage, TicketPause
 from guanxi.service.settings import ServiceSettings
 
@@ -161,6 +161,8 @@ def add_message(session: Session, cfg: ServiceSettings, ticket: Ticket, directio
     if not body.strip() and not attachments:
         raise Invalid("a message needs some text or an attachment")
     _check_attachments(cfg, list(attachments))
+    if direction == "out":
+        quality.check_reply(body)
     if external_id and session.scalar(select(TicketMessage.id).where(TicketMessage.external_id == external_id)):
         raise Invalid(f"message {external_id} is already recorded")
     message = TicketMessage(ticket_id=ticket.id, direction=direction, author=author[:200], body=body,
