@@ -94,9 +94,20 @@ def test_duplicate_webhooks_credit_once(client, auth, runtime):
     post_order(client, h, "1005")
     run_feed(runtime)
     with runtime.factory() as session:
-        for order in earning.loyalty_feed.paid_orders(session, None):  # replaying the same facts changes nothing
+        for order in earning.loyalty_feed.paid_orders(session):  # replaying the same facts changes nothing
             assert earning.credit_order(session, order, earning.RuleBook(session), now=utcnow()) == 0
     assert points(client, h, o["customer_id"])["pending"] == 258
+
+
+def test_an_order_paid_after_the_feed_went_by_is_credited_on_the_next_run(client, auth, runtime):
+    h = auth("admin")
+    o = post_order(client, h, "1030", status="pending")
+    post_order(client, h, "1031", email="other@example.com")
+    assert run_feed(runtime)["orders_credited"] == 1
+    post_order(client, h, "1030", status="paid")
+    assert run_feed(runtime)["orders_credited"] == 1
+    assert points(client, h, o["customer_id"])["pending"] == 258
+    assert run_feed(runtime)["orders_credited"] == 0
 
 
 def test_adjustments_are_limited_by_role_idempotent_and_audited(client, auth, runtime):

@@ -102,3 +102,27 @@ def test_points_are_never_negative_and_never_above_a_cap(lines, discount, shippi
     award = evaluate(order(*facts, total=paid, shipping=shipping), MemberFacts(), rules)
     assert 0 <= award.points <= cap
     assert sum(award.by_sku.values()) == award.points
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.tuples(st.integers(1, 5), st.integers(1, 100_000), st.sampled_from(["a", "b/c", None])),
+                      min_size=1, max_size=6),
+       shipping=st.integers(0, 2000), discount=st.integers(0, 90),
+       factor=st.sampled_from([1.2, 1.5, 2, 3, 0.5]), per=st.integers(1, 7), unit=st.sampled_from([1, 100, 300, 1000]),
+       rounding=st.sampled_from(["floor", "ceil", "round"]))
+def test_points_match_exact_arithmetic(lines, shipping, discount, factor, per, unit, rounding):
+    from fractions import Fraction
+    import math
+
+    facts = tuple(LineFacts(f"S{i}", q, p, c) for i, (q, p, c) in enumerate(lines))
+    gross = sum(q * p for q, p, _ in lines)
+    paid = gross * (100 - discount) // 100
+    rules = {"base": {"kind": "base", "points_per_unit": per, "unit_minor": unit, "rounding": rounding},
+             "x": {"kind": "multiplier", "factor": factor, "when": {"category": "b"}}}
+    award = evaluate(order(*facts, total=paid + shipping, shipping=shipping), MemberFacts(), rules)
+    f = Fraction(str(factor))
+    exact = sum(Fraction(paid * q * p, gross) * Fraction(per, unit) * (f if c == "b/c" and f > 1 else 1)
+                for q, p, c in lines)
+    expected = {"floor": math.floor(exact), "ceil": math.ceil(exact), "round": math.floor(exact + Fraction(1, 2))}
+    assert award.points == expected[rounding]
+    assert sum(award.by_sku.values()) == award.points

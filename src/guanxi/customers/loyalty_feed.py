@@ -1,7 +1,7 @@
 """Order and refund facts as the loyalty domain reads them (it never reads these tables itself).
 
-Orders come in keyset pages over (updated_at, id): a pending order that is paid later moves
-forward in the feed when its status changes, so nothing paid is skipped. Refunds come by id,
+Orders come in pages by id; a second pass over the orders changed since the last run catches
+an order that was pending when the first pass went by and was paid later. Refunds come by id,
 each with the order's refunded total up to and including it.
 """
 
@@ -53,18 +53,25 @@ class RefundFact:
     order_quantities: dict[str, int] | None = None
 
 
-def paid_orders(session: Session, after: tuple[dt.datetime, int] | None, limit: int = 1000) -> list[PaidOrder]:
-    """Paid orders of live customers changed after the keyset position `after`, oldest change first."""
-    stmt = (select(Order, Customer.timezone).join(Customer, Customer.id == Order.customer_id)
-            .where(Order.status.in_(PAID), Customer.status == "active")
-            .order_by(Order.updated_at, Order.id).limit(limit))
-    if after is not None:
-        at, oid = after
-        stmt = stmt.where(or_(Order.updated_at > at, and_(Order.updated_at == at, Order.id > oid)))
+def paid_orders(session: Session, after_id: int = 0, limit: int = 1000, *, changed_since: dt.datetime | None = None,
+                through_id: int | None = None) -> list[PaidOrder]:
+    """Paid orders of live customers with ids after `after_id`, in id order.
+
+    With `changed_since` and `through_id`: the orders up to that id changed since then (a
+    pending order paid later, which the pass by id has gone beyond).
+    """
+    o = Order.__table__.c
+    stmt = (select(o.id, o.customer_id, o.placed_at, o.updated_at, o.currency, o.total_minor, o.discount_minor,
+                   o.shipping_minor, o.refunded_minor, o.channel, o.store, Customer.timezone)
+            .join(Customer, Customer.id == o.customer_id)
+            .where(o.status.in_(PAID), Customer.status == "active")
+            .where(o.id > after_id).order_by(o.id).limit(limit))
+    if changed_since is not None:
+        stmt = stmt.where(o.updated_at >= changed_since, o.id <= through_id)
     rows = session.execute(stmt).all()
     if not rows:
         return []
-    ids = [o.id for o, _ in rows]
+    ids = [r.id for r in rows]
     lines = defaultdict(list)
     for l in session.execute(select(OrderLine.order_id, OrderLine.sku, OrderLine.quantity, OrderLine.unit_price_minor,
                                     OrderLine.category).where(OrderLine.order_id.in_(ids))
@@ -76,9 +83,9 @@ def paid_orders(session: Session, after: tuple[dt.datetime, int] | None, limit: 
             earlier.customer_id == Order.customer_id, earlier.status.in_(PAID + ("refunded",)),
             or_(earlier.placed_at < Order.placed_at, and_(earlier.placed_at == Order.placed_at, earlier.id < Order.id))
         ).exists())))
-    return [PaidOrder(o.id, o.customer_id, o.placed_at, o.updated_at, o.currency, o.total_minor, o.discount_minor,
-                      o.shipping_minor, o.refunded_minor, o.channel, o.store, tz or "UTC", o.id in firsts,
-                      tuple(lines[o.id])) for o, tz in rows]
+    return [PaidOrder(r.id, r.customer_id, r.placed_at, r.updated_at, r.currency, r.total_minor, r.discount_minor,
+                      r.shipping_minor, r.refunded_minor, r.channel, r.store, r.timezone or "UTC", r.id in firsts,
+                      tuple(lines[r.id])) for r in rows]
 
 
 def refunds_after(session: Session, after_id: int, limit: int = 1000) -> list[RefundFact]:

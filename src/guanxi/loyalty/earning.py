@@ -6,6 +6,7 @@ skipped before anything is written.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from fractions import Fraction
@@ -16,8 +17,11 @@ from sqlalchemy.orm import Session
 from guanxi.customers import loyalty_feed
 from guanxi.customers.loyalty_feed import PaidOrder, RefundFact
 from guanxi.loyalty import rules as rules_engine, store, tiers
+from guanxi.db import utcnow
 from guanxi.dialect import insert_ignoring_conflicts
-from guanxi.loyalty.models import EarningRule, FeedCursor, PointBalance, PointEntry, PointLot, TierStatus
+from guanxi.loyalty.models import (
+    EarningRule, FeedCursor, PointAllocation, PointBalance, PointEntry, PointLot, TierStatus,
+)
 from guanxi.loyalty.rules import LineFacts, MemberFacts, OrderFacts
 
 ORDER_SOURCE = "order"
@@ -33,16 +37,21 @@ class RuleBook:
                                                                             EarningRule.version)).all()
         self.daily_cap = any(r.definition.get("kind") == "cap" and r.definition.get("per_customer_day") is not None
                              for r in self.rows)
+        self.times = [r.created_at for r in self.rows]
+        self.default = {"base": dict(rules_engine.DEFAULT_BASE)}
+        self.sets: dict[int, dict[str, dict]] = {}
 
     def at(self, when: dt.datetime) -> dict[str, dict]:
+        """The rules in force at `when`; the same dict for every time between two rule edits."""
         if not self.rows:
-            return {"base": dict(rules_engine.DEFAULT_BASE)}
-        latest = {}
-        for name, active, definition, created_at in self.rows:
-            if created_at > when:
-                break
-            latest[name] = definition if active else None
-        return {n: d for n, d in latest.items() if d is not None}
+            return self.default
+        upto = bisect.bisect_right(self.times, when)
+        if upto not in self.sets:
+            latest = {}
+            for name, active, definition, _created in self.rows[:upto]:
+                latest[name] = definition if active else None
+            self.sets[upto] = {n: d for n, d in latest.items() if d is not None}
+        return self.sets[upto]
 
 
 def rules_in_force(session: Session, at: dt.datetime) -> dict[str, dict]:
@@ -131,7 +140,7 @@ def credit_batch(session: Session, orders: list[PaidOrder], rulebook: RuleBook, 
                      "expires_at": store.expiry.expires_at(order.placed_at, order.timezone, program.expiry_policy,
                                                            program.expiry_months),
                      "source": ORDER_SOURCE, "ref": ref, "rule": ",".join(award.rules)[:200], "order_id": order.id,
-                     "details": {"by_sku": award.by_sku, "explanations": award.explanations}})
+                     "details": {"by_sku": award.by_sku}})
         entries.append({"customer_id": order.customer_id, "kind": "earn", "points": award.points,
                         "source": ORDER_SOURCE, "ref": ref, "at": order.placed_at, "order_id": order.id,
                         "debt_change": 0, "locked_change": 0, "written_off": 0, "forfeited": 0, "actor": None,
@@ -139,7 +148,8 @@ def credit_batch(session: Session, orders: list[PaidOrder], rulebook: RuleBook, 
                         "created_at": now})
         gains[order.customer_id] += award.points
     if lots:
-        ids = session.execute(insert(PointLot).returning(PointLot.id, sort_by_parameter_order=True), lots).scalars()
+        table = PointLot.__table__
+        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), lots).scalars()
         for entry, lot_id in zip(entries, ids):
             entry["lot_id"] = lot_id
         session.execute(insert(PointEntry.__table__), entries)
@@ -207,22 +217,39 @@ def _read_cursor(session: Session, name: str) -> FeedCursor:
 
 
 def credit_paid_orders(factory, *, now: dt.datetime, batch: int = 2000) -> dict:
-    """Credit every paid order not yet credited, page by page (each page its own transaction)."""
+    """Credit every paid order not yet credited, page by page (each page its own transaction).
+
+    New orders come by id after the cursor; then orders up to the cursor changed since the
+    previous run (paid after they were first seen) get their turn. Both passes are idempotent.
+    """
     credited = points = 0
-    while True:
-        with factory() as session:
-            cursor = _read_cursor(session, "orders")
-            after = (cursor.at, cursor.position) if cursor.at is not None else None
-            orders = loyalty_feed.paid_orders(session, after, batch)
-            if not orders:
+    started = utcnow()  # wall-clock, like the orders' updated_at
+    with factory() as session:
+        cursor = _read_cursor(session, "orders")
+        start_id, last_run = cursor.position, cursor.at
+        session.commit()
+    passes = [(start_id, None)] + ([(0, last_run - dt.timedelta(minutes=5))] if last_run is not None else [])
+    top = start_id
+    for after, since in passes:
+        while True:
+            with factory() as session:
+                orders = loyalty_feed.paid_orders(session, after, batch, changed_since=since,
+                                                  through_id=start_id if since is not None else None)
+                if orders:
+                    got = credit_batch(session, orders, RuleBook(session), now=now)
+                    credited, points = credited + got[0], points + got[1]
+                    after = orders[-1].id
+                    if since is None:
+                        top = max(top, after)
+                        cursor = _read_cursor(session, "orders")
+                        cursor.position = max(cursor.position, top)
                 session.commit()
+            if len(orders) < batch:
                 break
-            got = credit_batch(session, orders, RuleBook(session), now=now)
-            credited, points = credited + got[0], points + got[1]
-            cursor.at, cursor.position = orders[-1].updated_at, orders[-1].id
-            session.commit()
-        if len(orders) < batch:
-            break
+    with factory() as session:
+        cursor = _read_cursor(session, "orders")
+        cursor.at = started
+        session.commit()
     return {"orders_credited": credited, "points": points}
 
 
@@ -265,18 +292,52 @@ def release_pending(factory, *, now: dt.datetime) -> dict:
     return {"lots_released": released}
 
 
-def expire_points(factory, *, now: dt.datetime) -> dict:
-    """Expire every lot whose time has come; a second run finds nothing left to do."""
+def expire_points(factory, *, now: dt.datetime, batch: int = 5000) -> dict:
+    """Expire every lot whose time has come, a page of lots per transaction; a second run finds nothing.
+
+    The page's members' balance rows are locked first, so a redemption running at the same time
+    either sees the lot expired or spends from it before it expires, never both.
+    """
     expired = points = 0
-    with factory() as session:
-        members = list(session.scalars(select(PointLot.customer_id).where(
-            PointLot.remaining > 0, PointLot.expires_at <= now).distinct()))
-    for cid in members:
+    after = 0
+    due_lots = (select(PointLot.id, PointLot.customer_id).where(PointLot.remaining > 0, PointLot.expires_at <= now)
+                .order_by(PointLot.id))
+    while True:
         with factory() as session:
-            account = store.open_account(session, cid)
-            entries = account.book.expire_due(now)
-            account.write(entries)
+            page = session.execute(due_lots.where(PointLot.id > after).limit(batch)).all()
+            if not page:
+                break
+            after = page[-1].id
+            cids = sorted({r.customer_id for r in page})
+            session.execute(select(PointBalance.customer_id).where(PointBalance.customer_id.in_(cids))
+                            .with_for_update())
+            lots = session.execute(select(PointLot.id, PointLot.customer_id, PointLot.remaining, PointLot.expired,
+                                          PointLot.expires_at, PointLot.state)
+                                   .where(PointLot.id.in_([r.id for r in page]), PointLot.remaining > 0)).all()
+            if lots:
+                entries = PointEntry.__table__
+                ids = session.execute(insert(entries).returning(entries.c.id, sort_by_parameter_order=True), [
+                    {"customer_id": l.customer_id, "kind": "expire", "points": -l.remaining, "source": "expiry",
+                     "ref": f"{l.id}:{l.expired}", "at": l.expires_at, "lot_id": l.id, "order_id": None,
+                     "debt_change": 0, "locked_change": 0, "written_off": 0, "forfeited": 0, "actor": None,
+                     "reason": None, "details": {}, "created_at": now} for l in lots]).scalars().all()
+                session.execute(insert(PointAllocation.__table__), [
+                    {"entry_id": eid, "lot_id": l.id, "points": l.remaining} for eid, l in zip(ids, lots)])
+                table = PointLot.__table__
+                session.execute(update(table).where(table.c.id == bindparam("lot"))
+                                .values(remaining=0, expired=table.c.expired + bindparam("gone"), state="expired"),
+                                [{"lot": l.id, "gone": l.remaining} for l in lots])
+                losses: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+                for l in lots:
+                    losses[l.customer_id][0 if l.state == "pending" else 1] += l.remaining
+                balances = PointBalance.__table__
+                session.execute(update(balances).where(balances.c.customer_id == bindparam("cid"))
+                                .values(pending=balances.c.pending - bindparam("p"),
+                                        available=balances.c.available - bindparam("a"), updated_at=now),
+                                [{"cid": c, "p": p, "a": a} for c, (p, a) in losses.items()])
+                expired += len(lots)
+                points += sum(l.remaining for l in lots)
             session.commit()
-        expired += len(entries)
-        points += sum(-e.points for e in entries)
+        if len(page) < batch:
+            break
     return {"lots_expired": expired, "points_expired": points}

@@ -115,103 +115,155 @@ def _listed(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _order_matches(when: dict, order: OrderFacts, member: MemberFacts, local_day: dt.date) -> bool:
-    if "channel" in when and order.channel not in _listed(when["channel"]):
-        return False
-    if "store" in when and order.store not in _listed(when["store"]):
-        return False
-    if "weekday" in when and local_day.isoweekday() not in when["weekday"]:
-        return False
-    if "from" in when and local_day < dt.date.fromisoformat(when["from"]):
-        return False
-    if "to" in when and local_day > dt.date.fromisoformat(when["to"]):
-        return False
-    if "first_order" in when and bool(when["first_order"]) != order.first_order:
-        return False
-    if "min_amount_minor" in when and order.total_minor - order.shipping_minor < when["min_amount_minor"]:
-        return False
-    if "tier" in when and member.tier not in _listed(when["tier"]):
-        return False
-    return True
+@dataclass(frozen=True)
+class _Compiled:
+    """A rule with its conditions parsed once (evaluation runs for every order)."""
 
+    name: str
+    kind: str
+    definition: dict
+    channel: frozenset | None
+    store: frozenset | None
+    weekday: frozenset | None
+    start: dt.date | None
+    end: dt.date | None
+    first_order: bool | None
+    min_amount: int | None
+    tier: frozenset | None
+    skus: frozenset | None
+    categories: tuple | None
+    factor: Fraction
 
-def _line_matches(when: dict, line: LineFacts) -> bool:
-    if "sku" in when and line.sku not in _listed(when["sku"]):
-        return False
-    if "category" in when:
-        cat = line.category or ""
-        if not any(cat == c or cat.startswith(c + "/") for c in _listed(when["category"])):
+    def applies(self, order: OrderFacts, member: MemberFacts, day: dt.date) -> bool:
+        return not ((self.channel is not None and order.channel not in self.channel)
+                    or (self.store is not None and order.store not in self.store)
+                    or (self.weekday is not None and day.isoweekday() not in self.weekday)
+                    or (self.start is not None and day < self.start)
+                    or (self.end is not None and day > self.end)
+                    or (self.first_order is not None and self.first_order != order.first_order)
+                    or (self.min_amount is not None and order.total_minor - order.shipping_minor < self.min_amount)
+                    or (self.tier is not None and member.tier not in self.tier))
+
+    def covers(self, line: LineFacts) -> bool:
+        if self.skus is not None and line.sku not in self.skus:
             return False
-    return True
+        if self.categories is not None:
+            cat = line.category or ""
+            return any(cat == c or cat.startswith(c + "/") for c in self.categories)
+        return True
+
+    @property
+    def label(self) -> str:
+        return self.definition.get("label") or self.name
 
 
-def _label(rule: dict, name: str) -> str:
-    return rule.get("label") or name
+def _compile(name: str, rule: dict) -> _Compiled:
+    when = rule.get("when", {})
+
+    def opt(key, cast=frozenset):
+        return cast(_listed(when[key])) if key in when else None
+
+    return _Compiled(
+        name, rule["kind"], rule, opt("channel"), opt("store"), opt("weekday"),
+        dt.date.fromisoformat(when["from"]) if "from" in when else None,
+        dt.date.fromisoformat(when["to"]) if "to" in when else None,
+        bool(when["first_order"]) if "first_order" in when else None, when.get("min_amount_minor"),
+        opt("tier"), opt("sku"), opt("category", tuple), Fraction(str(rule.get("factor", 1))))
+
+
+_CACHE: dict[int, tuple[dict, list[_Compiled]]] = {}
+
+
+def compiled(rules: dict[str, dict]) -> list[_Compiled]:
+    """The rules parsed, cached for as long as the same dict is passed (one rule version set)."""
+    hit = _CACHE.get(id(rules))
+    if hit is not None and hit[0] is rules:
+        return hit[1]
+    if len(_CACHE) > 256:
+        _CACHE.clear()
+    out = [_compile(name, rule) for name, rule in rules.items()]
+    _CACHE[id(rules)] = (rules, out)  # holds `rules`, so its id is not reused while cached
+    return out
 
 
 def evaluate(order: OrderFacts, member: MemberFacts, rules: dict[str, dict]) -> Award:
     """Points for `order` under `rules` ({name: definition}, the versions in force when it was placed)."""
-    local_day = order.placed_at.astimezone(ZoneInfo(member.timezone)).date()
-    active = {name: r for name, r in rules.items() if _order_matches(r.get("when", {}), order, member, local_day)}
-    bases = [(n, r) for n, r in active.items() if r["kind"] == "base"]
-    if not bases:
+    day = order.placed_at.astimezone(ZoneInfo(member.timezone)).date()
+    active = [r for r in compiled(rules) if r.applies(order, member, day)]
+    base = next((r for r in active if r.kind == "base"), None)
+    if base is None:
         return Award(0)
-    base_name, base = bases[0]
-    paid = order.total_minor - (0 if base.get("include_shipping") else order.shipping_minor)
-    paid = max(paid, 0)
-    rate = Fraction(base.get("points_per_unit", 1)) / Fraction(base.get("unit_minor", 100))
+    b = base.definition
+    per, unit = b.get("points_per_unit", 1), b.get("unit_minor", 100)
+    paid = max(order.total_minor - (0 if b.get("include_shipping") else order.shipping_minor), 0)
     # Spread what was paid over the lines by their list price, so line multipliers see net amounts.
     gross = sum(l.quantity * l.unit_price_minor for l in order.lines)
     lines = order.lines if gross > 0 else (LineFacts("", 1, paid),)
-    gross = gross or paid
-    award = Award(0, [f"{_label(base, base_name)}: {base.get('points_per_unit', 1)} per "
-                      f"{Fraction(base.get('unit_minor', 100), 100)} {order.currency}"], rules=[base_name])
-    exact: dict[str, Fraction] = {}
-    multipliers = [(n, r) for n, r in active.items() if r["kind"] == "multiplier"]
-    used = set()
+    gross = gross or paid or 1
+    award = Award(0, [f"{base.label}: {per} per {Fraction(unit, 100)} {order.currency}"], rules=[base.name])
+    multipliers = [r for r in active if r.kind == "multiplier"]
+    rate = Fraction(per) / unit
+    # Exact points per line as integers over one denominator: no float, no Fraction per line.
+    factors = []
+    used: dict[str, _Compiled] = {}
     for line in lines:
-        share = Fraction(paid * line.quantity * line.unit_price_minor, gross) if gross else Fraction(0)
-        best, best_name = Fraction(1), None
-        for name, rule in multipliers:
-            if _line_matches(rule.get("when", {}), line):
-                factor = Fraction(str(rule["factor"]))
-                if factor > best:
-                    best, best_name = factor, name
-        if best_name:
-            used.add(best_name)
-        exact[line.sku] = exact.get(line.sku, Fraction(0)) + share * rate * best
+        best = None
+        for rule in multipliers:
+            if rule.factor > (best.factor if best else 1) and rule.covers(line):
+                best = rule
+        if best is not None:
+            used[best.name] = best
+        factors.append(best.factor if best else Fraction(1))
+    lcm = math.lcm(*(rate.denominator * f.denominator for f in factors))
+    den = gross * lcm
+    numerators: dict[str, int] = {}
+    for line, f in zip(lines, factors):
+        scale = lcm // (rate.denominator * f.denominator) * rate.numerator * f.numerator
+        numerators[line.sku] = numerators.get(line.sku, 0) + paid * line.quantity * line.unit_price_minor * scale
     for name in sorted(used):
-        rule = active[name]
-        award.explanations.append(f"{_label(rule, name)}: ×{rule['factor']}")
+        award.explanations.append(f"{used[name].label}: ×{used[name].definition['factor']}")
         award.rules.append(name)
-    rounding = {"floor": math.floor, "ceil": math.ceil, "round": lambda x: int(x + Fraction(1, 2))}[
-        base.get("rounding", "floor")]
+    total_num = sum(numerators.values())
+    rounding = b.get("rounding", "floor")
+    total = (total_num // den if rounding == "floor" else -(-total_num // den) if rounding == "ceil"
+             else (2 * total_num + den) // (2 * den))
     # Round the order's total once, then share it over the lines (largest remainders).
-    award.by_sku = _share(exact, rounding(sum(exact.values(), Fraction(0))))
-    for name, rule in active.items():
-        if rule["kind"] == "fixed":
-            matching = [l for l in lines if _line_matches(rule.get("when", {}), l)]
-            if matching:
-                sku = matching[0].sku
-                award.by_sku[sku] = award.by_sku.get(sku, 0) + int(rule["points"])
-                award.explanations.append(f"{_label(rule, name)}: +{rule['points']}")
-                award.rules.append(name)
+    award.by_sku = _share_int(numerators, den, total)
+    for rule in active:
+        if rule.kind == "fixed":
+            line = next((l for l in lines if rule.covers(l)), None)
+            if line is not None:
+                award.by_sku[line.sku] = award.by_sku.get(line.sku, 0) + int(rule.definition["points"])
+                award.explanations.append(f"{rule.label}: +{rule.definition['points']}")
+                award.rules.append(rule.name)
     points = sum(award.by_sku.values())
-    for name, rule in active.items():
-        if rule["kind"] != "cap":
+    for rule in active:
+        if rule.kind != "cap":
             continue
         limit = points
-        if rule.get("per_order") is not None:
-            limit = min(limit, rule["per_order"])
-        if rule.get("per_customer_day") is not None:
-            limit = min(limit, max(rule["per_customer_day"] - member.earned_today, 0))
+        if rule.definition.get("per_order") is not None:
+            limit = min(limit, rule.definition["per_order"])
+        if rule.definition.get("per_customer_day") is not None:
+            limit = min(limit, max(rule.definition["per_customer_day"] - member.earned_today, 0))
         if limit < points:
-            award.explanations.append(f"{_label(rule, name)}: capped at {limit}")
-            award.rules.append(name)
+            award.explanations.append(f"{rule.label}: capped at {limit}")
+            award.rules.append(rule.name)
             award.by_sku = _scale(award.by_sku, limit, points)
             points = limit
     award.points = points
     return award
+
+
+def _share_int(numerators: dict[str, int], den: int, total: int) -> dict[str, int]:
+    out = {k: n // den for k, n in numerators.items()}
+    short = total - sum(out.values())
+    if short > 0:
+        for k in sorted(numerators, key=lambda k: numerators[k] % den, reverse=True)[:short]:
+            out[k] += 1
+    elif short < 0:
+        for k in sorted(numerators, key=lambda k: numerators[k] % den)[:-short]:
+            out[k] -= 1
+    return out
 
 
 def _scale(by_sku: dict[str, int], limit: int, points: int) -> dict[str, int]:
