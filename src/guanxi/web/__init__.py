@@ -29,6 +29,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.customers",
     "guanxi.web.pages.customer360",
     "guanxi.web.pages.duplicates",
+    "guanxi.web.pages.care",
     "guanxi.web.pages.imports",
     "guanxi.web.pages.settings",
     "guanxi.web.pages.audit",
