@@ -114,3 +114,32 @@ def test_recommendations_respect_personalisation_consent(runtime, client, auth):
     assert not plain["personalised"] and all(i["reason"] == "popular_in_category" for i in plain["items"])
     assert plain["items"][0]["category"].startswith("snacks")
     assert client.get(f"/api/v1/customers/{tea_buyer}/recommendations", headers=auth("analyst")).status_code == 403
+
+
+def test_segment_csv_export_is_pseudonymised_for_analysts(runtime, client, auth):
+    _ready(runtime)
+    ops = auth("operations")
+    seg = client.post("/api/v1/segments", json={"name": "best", "rule": CHAMPIONS_OR_LOYAL}, headers=ops).json()
+    named = client.get(f"/api/v1/segments/{seg['id']}/members.csv", headers=ops)
+    assert named.status_code == 200 and named.headers["content-type"].startswith("text/csv")
+    lines = named.text.strip().splitlines()
+    assert lines[0].startswith("customer_id,segment,lifecycle_stage") and len(lines) == seg["members"] + 1
+    hidden = client.get(f"/api/v1/segments/{seg['id']}/members.csv", headers=auth("analyst")).text.strip().splitlines()
+    assert hidden[0].startswith("pseudonym,") and len(hidden) == len(lines)
+    assert all(line.startswith("p_") for line in hidden[1:])
+    assert [line.split(",", 1)[1] for line in hidden[1:]] == [line.split(",", 1)[1] for line in lines[1:]]
+
+
+def test_customer_360_shows_value_and_recommendations(runtime, client, auth):
+    from tests.web.forms import sign_in
+    from tests.web.conftest import PASSWORD  # noqa: F401
+    from guanxi.staff import service as staff_service
+
+    ids = _ready(runtime)
+    with transaction(runtime.factory) as session:
+        staff_service.create_user(session, email="ops@shop.example", password=PASSWORD, role="operations",
+                                  locale="en")
+    assert sign_in(client, "ops@shop.example").status_code == 303
+    page = client.get(f"/customers/{ids[0]}")
+    assert page.status_code == 200, page.text
+    assert 'id="customer-scores"' in page.text and 'id="recommendations"' in page.text

@@ -7,10 +7,13 @@ aggregates and pseudonymised ids only.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from guanxi.analytics import recommendations, reports, segment_rules
 from guanxi.analytics.schemas import SegmentCreate, SegmentRule
@@ -113,3 +116,20 @@ def get_segment(segment_id: IdPath, actor: AnalyticsReader, session: SessionDep,
     ids = reports.member_ids(session, rule, limit=limit)
     return {**_segment_reply(row, reports.count_members(session, rule)), "member_ids": _ids(actor, runtime, ids),
             "pseudonymised": not sees_real_ids(actor)}
+
+
+@router.get("/segments/{segment_id}/members.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}, "description": "one row per member"}})
+def export_segment(segment_id: IdPath, actor: AnalyticsReader, session: SessionDep, runtime: RuntimeDep) -> Response:
+    """The members with their scores as CSV; the id column is pseudonymised for analysts."""
+    row = reports.get_segment(session, segment_id)
+    rule = segment_rules.parse(row.rule)
+    named = sees_real_ids(actor)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["customer_id" if named else "pseudonym", *reports.EXPORT_FIELDS])
+    for cid, *values in reports.member_rows(session, rule):
+        writer.writerow([cid if named else reports.pseudonym(runtime.cipher, cid),
+                         *("" if v is None else v for v in values)])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="segment-{segment_id}.csv"', "Cache-Control": "no-store"})

@@ -164,3 +164,15 @@ def get_segment(session: Session, segment_id: int) -> SavedSegment:
     if row is None:
         raise NotFound(f"no segment {segment_id}")
     return row
+
+
+EXPORT_FIELDS = ("segment", "lifecycle_stage", "recency_score", "frequency_score", "monetary_score", "orders",
+                 "window_spend_minor", "clv_minor", "currency", "p_alive", "churn_risk", "expected_purchases")
+
+
+def member_rows(session: Session, rule: segment_rules.Rule):
+    """Each member's scores, for the CSV export, by customer id."""
+    members = _filtered(rule).subquery()
+    stmt = (select(S.customer_id, *(getattr(S, f) for f in EXPORT_FIELDS))
+            .join(members, members.c.customer_id == S.customer_id).order_by(S.customer_id))
+    yield from session.execute(stmt.execution_options(yield_per=5000))

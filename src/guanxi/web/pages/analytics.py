@@ -8,20 +8,32 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from guanxi.analytics import reports
+from guanxi.analytics import recommendations, reports
 from guanxi.analytics.lifecycle import Stage
 from guanxi.analytics.tracking import repeat_purchase_curve
 from guanxi.customers import analytics_feed as feed
 from guanxi.deps import RuntimeDep, SessionDep
-from guanxi.errors import Invalid
+from guanxi.errors import Invalid, NotFound
 from guanxi.staff.roles import Perm
 from guanxi.web import menu
 from guanxi.web.auth import page_for
 from guanxi.web.i18n import N_
 from guanxi.web.rendering import render, state_of
+from guanxi.web.sections import customer_section
 
 router = APIRouter()
 menu.add("analytics", N_("Analytics"), "/analytics", Perm.analytics_read, order=15)
+
+
+@customer_section("analytics", N_("Value and recommendations"), "analytics/_customer_scores.html",
+                  perm=Perm.customers_write, order=40)
+def customer_scores_section(session, runtime, customer_id: int) -> dict:
+    """CLV, segment, stage and churn risk on the 360 page, with the customer's top five products."""
+    try:
+        scores = reports.customer_scores(session, customer_id)
+    except NotFound:
+        scores = None
+    return {"scores": scores, "recommendations": recommendations.for_customer(session, customer_id, limit=5)}
 
 
 def _zh(request: Request) -> bool:
