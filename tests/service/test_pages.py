@@ -101,3 +101,21 @@ def test_member_page_lists_my_tickets(client, auth, runtime, customer, desk):
     client.cookies.set("guanxi_member", token)
     html = client.get("/m/").text
     assert "我的包裹" in html
+
+
+def test_member_opens_a_ticket_from_the_member_page(client, auth, runtime, customer, desk):
+    from guanxi.web import member_codes
+
+    cid, _, _ = customer()
+    with transaction(runtime.factory) as s:
+        client.cookies.set("guanxi_member", member_codes.start_session(s, runtime.secrets.session_secret, cid))
+    home = client.get("/m/")
+    assert 'id="member-ticket-form"' in home.text
+    r = client.post("/m/tickets", data={"subject": "尺码不对", "body": "收到的尺码不对，想换货",
+                                        "csrf_token": csrf_of(home.text)}, follow_redirects=False)
+    assert r.status_code == 303
+    mine = client.get("/api/v1/tickets", params={"customer_id": cid}, headers=auth("service")).json()["items"]
+    assert [(t["subject"], t["channel"], t["subcategory"]) for t in mine] == [("尺码不对", "member_page", "not_as_described")]
+    assert "尺码不对" in client.get("/m/").text
+    r = client.post("/m/tickets", data={"subject": "", "body": "", "csrf_token": csrf_of(home.text)})
+    assert r.status_code == 422

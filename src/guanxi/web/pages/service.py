@@ -17,6 +17,7 @@ from guanxi.staff.roles import Actor, Perm
 from guanxi.web import menu, sections
 from guanxi.web.auth import page_for
 from guanxi.web.i18n import N_
+from guanxi.web.member_auth import Member
 from guanxi.web.rendering import render, state_of
 
 router = APIRouter()
@@ -225,6 +226,19 @@ def survey_answer(token: str, request: Request, session: SessionDep, score: Form
         return render(request, "service/survey.html", {"survey": survey, "token": token, "error": exc.detail},
                       status=422 if exc.status == 422 else exc.status)
     return render(request, "service/survey.html", {"survey": survey, "token": token, "thanks": True, "error": None})
+
+
+@router.post("/m/tickets")
+def member_opens_ticket(request: Request, member: Member, session: SessionDep, subject: FormShort = "",
+                        body: FormText = ""):
+    """A member asks for help from the member page; the ticket joins the inbox like any other."""
+    if not subject.strip() or not body.strip() or len(body) > 5000:
+        raise Invalid(state_of(request).t.gettext("Write a subject and what happened."))
+    tickets.create(session, get_service_settings(), tickets.TicketIn(
+        subject=subject.strip()[:100], body=body.strip(), customer_id=member.id, channel="member_page",
+        source="member"), member.ref)
+    session.commit()
+    return RedirectResponse("/m/#tickets", status_code=303)
 
 
 @sections.member_section("tickets", N_("My tickets"), "service/_member_tickets.html", order=40)
