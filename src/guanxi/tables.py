@@ -19,6 +19,7 @@ DOMAIN_MODELS = [
     "guanxi.service.models",
     "guanxi.care.models",
     "guanxi.conversations.models",
+    "guanxi.social.models",
 ]
 
 
