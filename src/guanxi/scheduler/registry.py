@@ -19,6 +19,7 @@ PERIOD_FORMATS = {
 # Each domain with scheduled work lists its jobs module here.
 CORE_JOB_MODULES = ["guanxi.privacy.jobs", "guanxi.customers.shipment_jobs", "guanxi.customers.retention", "guanxi.loyalty.jobs",
                     "guanxi.care.jobs",
+                    "guanxi.conversations.jobs",
                     "guanxi.customers.jobs", "guanxi.analytics.jobs", "guanxi.service.jobs"]
 
 

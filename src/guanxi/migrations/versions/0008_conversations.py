@@ -158,6 +158,7 @@ def upgrade() -> None:
     sa.Column('delivery_ref', sa.String(length=200), nullable=True),
     sa.Column('delivery_error', sa.String(length=300), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('claimed_at', guanxi.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('article_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', guanxi.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['article_id'], ['kb_articles.id'], name=op.f('fk_conversation_messages_article_id_kb_articles'), ondelete='SET NULL'),

@@ -1,0 +1,11 @@
+"""The inbox over HTTP."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from guanxi.conversations import customer_hooks as _customer_hooks  # noqa: F401  (timeline, export, erasure, merge)
+from guanxi.conversations.webhooks_api import router as webhooks_router
+
+router = APIRouter()
+router.include_router(webhooks_router)
