@@ -1,0 +1,101 @@
+"""The live-chat widget's side: visitors (anonymous until they sign in), their messages and replies.
+
+A visitor holds a random token (kept in the browser); only its keyed hash is stored. Their
+chat is the livechat thread of the visitor, and on sign-in it joins the customer: it becomes the
+customer's livechat thread, or its messages move into the one the customer already has.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from guanxi.conversations import threads
+from guanxi.conversations.models import ChatVisitor, Conversation, ConversationMessage
+from guanxi.conversations.settings import ConversationSettings
+from guanxi.customers import profiles
+from guanxi.db import utcnow
+from guanxi.errors import Invalid, Unauthorized
+from guanxi.privacy.crypto import PiiCipher
+
+CHANNEL = "livechat"
+
+
+def _hash(secret: str, token: str) -> str:
+    return hmac.new(secret.encode(), f"chat-visitor\x00{token}".encode(), hashlib.sha256).hexdigest()
+
+
+def start(session: Session, secret: str, now: dt.datetime | None = None) -> tuple[ChatVisitor, str]:
+    now = now or utcnow()
+    token = secrets.token_urlsafe(24)
+    visitor = ChatVisitor(token_hash=_hash(secret, token), created_at=now, last_seen_at=now)
+    session.add(visitor)
+    session.flush()
+    return visitor, token
+
+
+def visitor_for(session: Session, secret: str, token: str | None) -> ChatVisitor:
+    visitor = session.scalar(select(ChatVisitor).where(ChatVisitor.token_hash == _hash(secret, token))) if token else None
+    if visitor is None:
+        raise Unauthorized("start a chat first (POST /api/v1/chat/visitors)")
+    return visitor
+
+
+def thread_of(session: Session, cipher: PiiCipher, visitor: ChatVisitor) -> Conversation:
+    if visitor.customer_id is not None:
+        return threads.thread_for(session, cipher, CHANNEL, customer_id=visitor.customer_id)
+    return threads.thread_for(session, cipher, CHANNEL, visitor_id=visitor.id)
+
+
+def send(session: Session, cipher: PiiCipher, cfg: ConversationSettings, visitor: ChatVisitor, text: str, *,
+         client_id: str | None = None, now: dt.datetime | None = None) -> threads.Received:
+    """The visitor writes; `client_id` (made by the widget per message) makes a resend harmless."""
+    text = text.strip()
+    if not text:
+        raise Invalid("a message needs some text")
+    if len(text) > cfg.chat_max_chars:
+        raise Invalid(f"a message is at most {cfg.chat_max_chars} characters")
+    visitor.last_seen_at = now or utcnow()
+    conv = thread_of(session, cipher, visitor)
+    return threads.receive(session, cipher, cfg, conv, text, now=now,
+                           external_id=f"v{visitor.id}:{client_id}" if client_id else None,
+                           author="visitor" if visitor.customer_id is None else "customer")
+
+
+def identify(session: Session, cipher: PiiCipher, visitor: ChatVisitor, customer_id: int) -> Conversation | None:
+    """The visitor signed in as this customer: their chat so far joins the customer's."""
+    customer_id = profiles.live_customer(session, customer_id).id
+    if visitor.customer_id == customer_id:
+        return None
+    anon = session.scalar(select(Conversation).where(Conversation.thread_key == f"{CHANNEL}:dm:v{visitor.id}"))
+    visitor.customer_id = customer_id
+    if anon is None:
+        return None
+    mine = session.scalar(select(Conversation).where(Conversation.thread_key == f"{CHANNEL}:dm:c{customer_id}"))
+    if mine is None:
+        anon.customer_id, anon.thread_key = customer_id, f"{CHANNEL}:dm:c{customer_id}"
+        anon.vip = threads._is_vip(session, customer_id)
+        return anon
+    session.execute(update(ConversationMessage).where(ConversationMessage.conversation_id == anon.id)
+                    .values(conversation_id=mine.id))
+    mine.status, mine.updated_at = "open", utcnow()
+    if anon.waiting_since and (mine.waiting_since is None or anon.waiting_since < mine.waiting_since):
+        mine.waiting_since = anon.waiting_since
+    session.delete(anon)
+    return mine
+
+
+def updates(session: Session, cipher: PiiCipher, visitor: ChatVisitor, after_id: int = 0) -> list[dict]:
+    """What the visitor sees: their messages and the shop's replies (never internal notes), after an id."""
+    conv = session.scalar(select(Conversation).where(Conversation.thread_key.in_(
+        [f"{CHANNEL}:dm:v{visitor.id}", f"{CHANNEL}:dm:c{visitor.customer_id}"])).order_by(Conversation.id.desc()))
+    if conv is None:
+        return []
+    return [{"id": m.id, "from": "visitor" if m.direction == "in" else "shop", "text": threads.body_of(cipher, m),
+             "at": m.created_at.isoformat()}
+            for m in threads.messages_of(session, conv.id, include_internal=False, after_id=after_id)]
