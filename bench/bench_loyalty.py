@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
+import resource
 import sys
 import time
 from pathlib import Path
@@ -86,6 +88,12 @@ def setup(runtime, customers: int, orders: int, rng: random.Random) -> None:
         say(f"{min(lo + batch, orders):,} orders written")
 
 
+def _cpu() -> float:
+    """This process's CPU seconds (SQLite runs in-process; PostgreSQL's backends are not counted)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orders", type=int, default=1_000_000)
@@ -109,9 +117,11 @@ def main() -> None:
 
         now = dt.datetime(2025, 11, 30, tzinfo=dt.UTC)
         say("crediting")
-        t0 = time.perf_counter()
+        load_before = os.getloadavg()[0]
+        cpu0, t0 = _cpu(), time.perf_counter()
         result = earning.credit_paid_orders(runtime.factory, now=now)
-        credit_s = time.perf_counter() - t0
+        credit_s, credit_cpu = time.perf_counter() - t0, _cpu() - cpu0
+        load_after = os.getloadavg()[0]
         say(f"credited {result['orders_credited']:,} orders in {credit_s:.1f} s")
 
         samples = []
@@ -132,7 +142,9 @@ def main() -> None:
 
     emit("loyalty_credit", backend=args.backend, orders=args.orders, customers=args.customers, rules=len(RULES),
          orders_credited=result["orders_credited"], points=result["points"], credit_seconds=round(credit_s, 2),
-         orders_per_second=round(result["orders_credited"] / credit_s), lots=lots, entries=entries,
+         orders_per_second=round(result["orders_credited"] / credit_s), credit_cpu_seconds=round(credit_cpu, 2),
+         orders_per_cpu_second=round(result["orders_credited"] / credit_cpu),
+         load_average=[round(load_before, 1), round(load_after, 1)], lots=lots, entries=entries,
          balance_read_ms=latency_ms(samples), expiry_lots=expired["lots_expired"],
          expiry_seconds=round(expire_s, 2), verify_differences=None if problems is None else len(problems),
          peak_memory_mb=peak_rss_mb())

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from fractions import Fraction
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from guanxi.customers import loyalty_feed
@@ -123,7 +123,7 @@ def credit_batch(session: Session, orders: list[PaidOrder], rulebook: RuleBook, 
                                    .where(TierStatus.customer_id.in_(cids))).all())
     program = store.program_settings(session)
     credited = points = 0
-    lots, entries, gains = [], [], defaultdict(int)
+    lots, gains = [], defaultdict(int)
     for order in todo:
         if order.customer_id in careful:
             got = credit_order(session, order, rulebook, now=now)
@@ -140,20 +140,20 @@ def credit_batch(session: Session, orders: list[PaidOrder], rulebook: RuleBook, 
                      "expires_at": store.expiry.expires_at(order.placed_at, order.timezone, program.expiry_policy,
                                                            program.expiry_months),
                      "source": ORDER_SOURCE, "ref": ref, "rule": ",".join(award.rules)[:200], "order_id": order.id,
-                     "details": {"by_sku": award.by_sku}})
-        entries.append({"customer_id": order.customer_id, "kind": "earn", "points": award.points,
-                        "source": ORDER_SOURCE, "ref": ref, "at": order.placed_at, "order_id": order.id,
-                        "debt_change": 0, "locked_change": 0, "written_off": 0, "forfeited": 0, "actor": None,
-                        "reason": None, "details": {"explanations": award.explanations, "currency": order.currency},
-                        "created_at": now})
+                     "details": {"by_sku": award.by_sku, "explanations": award.explanations}})
         gains[order.customer_id] += award.points
     if lots:
-        table = PointLot.__table__
-        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), lots).scalars()
-        for entry, lot_id in zip(entries, ids):
-            entry["lot_id"] = lot_id
-        session.execute(insert(PointEntry.__table__), entries)
-        session.execute(insert_ignoring_conflicts(session, PointBalance, ["customer_id"]),
+        # The earn entries are made from the lots just written: no RETURNING round trip per row.
+        session.execute(insert(PointLot.__table__), lots)
+        l, e = PointLot.__table__.c, PointEntry.__table__
+        session.execute(e.insert().from_select(
+            ["customer_id", "kind", "points", "source", "ref", "at", "lot_id", "order_id", "debt_change",
+             "locked_change", "written_off", "forfeited", "details", "created_at"],
+            select(l.customer_id, literal("earn"), l.points, l.source, l.ref, l.earned_at, l.id, l.order_id,
+                   literal(0), literal(0), literal(0), literal(0), literal({}, e.c.details.type),
+                   literal(now, e.c.created_at.type))
+            .where(l.source == ORDER_SOURCE, l.ref.in_([lot["ref"] for lot in lots]))))
+        session.execute(insert_ignoring_conflicts(session, PointBalance.__table__, ["customer_id"]),
                         [{"customer_id": c, "available": 0, "pending": 0, "locked": 0, "debt": 0, "updated_at": now}
                          for c in gains])
         balances = PointBalance.__table__

@@ -182,8 +182,7 @@ class Book:
         """Take points from available lots, soonest-expiring first; `lock` reserves them instead."""
         if points <= 0:
             raise ValueError("spend a positive number of points")
-        self.expire_due(now)
-        lots = self.spendable(now)
+        lots = self.spendable(now)  # lots past their expiry are not spendable, expired or not yet
         free = sum(l.remaining for l in lots) - self.debt
         if free < points:
             raise InsufficientPoints(points, free)

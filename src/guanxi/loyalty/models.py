@@ -27,7 +27,7 @@ class LoyaltySettings(Base):
 
 class PointLot(Base):
     __tablename__ = "loyalty_lots"
-    __table_args__ = (Index("ix_loyalty_lots_state_expires", "state", "expires_at"),)
+    __table_args__ = (Index("ix_loyalty_lots_state_expires", "state", "expires_at"), UniqueConstraint("source", "ref"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)

@@ -17,6 +17,7 @@ On one line the best multiplier wins; fixed points add up; caps apply last.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -200,26 +201,27 @@ def evaluate(order: OrderFacts, member: MemberFacts, rules: dict[str, dict]) -> 
     gross = sum(l.quantity * l.unit_price_minor for l in order.lines)
     lines = order.lines if gross > 0 else (LineFacts("", 1, paid),)
     gross = gross or paid or 1
-    award = Award(0, [f"{base.label}: {per} per {Fraction(unit, 100)} {order.currency}"], rules=[base.name])
+    award = Award(0, [_base_explanation(base.label, per, unit, order.currency)], rules=[base.name])
     multipliers = [r for r in active if r.kind == "multiplier"]
-    rate = Fraction(per) / unit
-    # Exact points per line as integers over one denominator: no float, no Fraction per line.
+    # Exact points per line as integers over one denominator (gross × unit × the factors' lcm).
     factors = []
     used: dict[str, _Compiled] = {}
     for line in lines:
         best = None
         for rule in multipliers:
-            if rule.factor > (best.factor if best else 1) and rule.covers(line):
+            if (best is None and rule.factor > 1 or best is not None and rule.factor > best.factor) and rule.covers(line):
                 best = rule
         if best is not None:
             used[best.name] = best
-        factors.append(best.factor if best else Fraction(1))
-    lcm = math.lcm(*(rate.denominator * f.denominator for f in factors))
-    den = gross * lcm
+            factors.append((best.factor.numerator, best.factor.denominator))
+        else:
+            factors.append((1, 1))
+    lcm = math.lcm(*(fd for _, fd in factors)) if len(factors) > 1 else factors[0][1]
+    den = gross * unit * lcm
     numerators: dict[str, int] = {}
-    for line, f in zip(lines, factors):
-        scale = lcm // (rate.denominator * f.denominator) * rate.numerator * f.numerator
-        numerators[line.sku] = numerators.get(line.sku, 0) + paid * line.quantity * line.unit_price_minor * scale
+    for line, (fn, fd) in zip(lines, factors):
+        numerators[line.sku] = (numerators.get(line.sku, 0)
+                                + paid * line.quantity * line.unit_price_minor * per * fn * (lcm // fd))
     for name in sorted(used):
         award.explanations.append(f"{used[name].label}: ×{used[name].definition['factor']}")
         award.rules.append(name)
@@ -252,6 +254,11 @@ def evaluate(order: OrderFacts, member: MemberFacts, rules: dict[str, dict]) -> 
             points = limit
     award.points = points
     return award
+
+
+@functools.lru_cache(maxsize=256)
+def _base_explanation(label: str, per, unit: int, currency: str) -> str:
+    return f"{label}: {per} per {Fraction(unit, 100)} {currency}"
 
 
 def _share_int(numerators: dict[str, int], den: int, total: int) -> dict[str, int]:

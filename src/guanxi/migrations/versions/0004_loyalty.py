@@ -98,7 +98,8 @@ def upgrade() -> None:
     sa.Column('order_id', sa.BigInteger(), nullable=True),
     sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_loyalty_lots_customer_id_customers')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_loyalty_lots'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_loyalty_lots')),
+    sa.UniqueConstraint('source', 'ref', name=op.f('uq_loyalty_lots_source_ref'))
     )
     with op.batch_alter_table('loyalty_lots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_loyalty_lots_customer_id'), ['customer_id'], unique=False)
