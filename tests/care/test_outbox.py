@@ -318,3 +318,16 @@ def test_build_channels_names_every_channel(runtime, care_settings):
     assert set(channels) == {"email", "sms", "wechat", "webhook"}
     for channel in channels.values():
         channel.close()
+
+
+def test_a_bounced_address_is_on_the_suppression_list(runtime, smtp, care_settings, person):
+    cid = person(email="gone2@care.example")
+    smtp.reject_rcpt.add("gone2@care.example")
+    queue(runtime, cid, key="b1", purpose="service")
+    drain(runtime, care_settings)
+    later = queue(runtime, cid, key="b2", purpose="service")
+    sms = queue(runtime, cid, key="b3", channel="webhook", purpose="service")
+    report = drain(runtime, care_settings)
+    assert report["reasons"] == {"bounced_before": 1} and report["sent"] == 1
+    assert (message(runtime, later).status, message(runtime, later).reason) == ("suppressed", "bounced_before")
+    assert message(runtime, sms).status == "sent"

@@ -35,6 +35,7 @@ STATUSES = ("queued", "sending", "sent", "delivered", "failed", "bounced", "supp
 PURPOSES = ("marketing", "service")
 SENT = ("sent", "delivered")
 RECEIPTS = ("delivered", "failed", "bounced", "complained")
+SUPPRESS_AFTER_BOUNCE_DAYS = 180
 
 
 @dataclass
@@ -155,6 +156,15 @@ def sent_history(session: Session, customer_id: int, now: dt.datetime, owner: st
     return out
 
 
+def _bounced_before(session: Session, customer_id: int, channel: str, message_id: int, now: dt.datetime) -> bool:
+    """The suppression list: an address that bounced (or a complaint) stops that channel for a while."""
+    since = now - dt.timedelta(days=SUPPRESS_AFTER_BOUNCE_DAYS)
+    return session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.customer_id == customer_id, OutboxMessage.channel == channel, OutboxMessage.id != message_id,
+        or_(OutboxMessage.status == "bounced", OutboxMessage.reason == "complained"),
+        OutboxMessage.updated_at >= since).limit(1)) is not None
+
+
 def _address(session: Session, cipher: PiiCipher, customer_id: int, channel: str) -> str | None:
     kind = ADDRESS_KIND.get(channel)
     if kind is None:
@@ -201,6 +211,10 @@ def prepare(session: Session, cipher: PiiCipher, secret: str, care: CareSettings
                 _release(msg, now, "queued", "frequency_cap", release)
                 report.count("deferred", "frequency_cap")
             return None
+    if _bounced_before(session, customer.id, msg.channel, msg.id, now):
+        _release(msg, now, "suppressed", "bounced_before")
+        report.count("suppressed", "bounced_before")
+        return None
     to = _address(session, cipher, customer.id, msg.channel)
     if to is None and ADDRESS_KIND.get(msg.channel) is not None:
         _release(msg, now, "suppressed", "no_address")
