@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from guanxi.analytics import person_hooks as _person_hooks  # noqa: F401  (export, erasure, merge hooks)
 from guanxi.analytics import recommendations, reports, segment_rules
 from guanxi.analytics.schemas import SegmentCreate, SegmentRule
 from guanxi.deps import AnalyticsReader, CustomerReader, RuntimeDep, SessionDep

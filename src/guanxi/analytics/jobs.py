@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from guanxi.analytics import person_hooks  # noqa: F401  (export, erasure and merge hooks for the worker)
 from guanxi.analytics.recompute import recompute, today
 from guanxi.db import transaction
 from guanxi.scheduler.registry import job
