@@ -55,3 +55,17 @@ def test_pages_work_in_chinese(staff_client):
     client = staff_client("admin", locale="zh-CN")
     assert "营销活动" in client.get("/care/campaigns").text
     assert "消息模板" in client.get("/care/templates").text
+
+
+def test_messages_section_on_the_customer_360(staff_client, seed_customer, runtime):
+    from guanxi.care.outbox import Draft, enqueue
+    from guanxi.db import transaction
+
+    cid = seed_customer(name="Han Meimei")
+    client = staff_client("operations")
+    assert "No messages yet." in client.get(f"/customers/{cid}").text
+    with transaction(runtime.factory) as session:
+        enqueue(session, runtime.cipher, Draft(key="m360", customer_id=cid, channel="sms", purpose="service",
+                                               locale="en", subject=None, body="Your parcel is late"))
+    page = client.get(f"/customers/{cid}").text
+    assert 'id="care-messages"' in page and "queued" in page and "Your parcel is late" not in page

@@ -30,6 +30,16 @@ def messages_timeline(session: Session, customer_id: int, limit: int) -> list[di
     return out
 
 
+def messages_of(session: Session, customer_id: int, limit: int = 20) -> list[dict]:
+    """The person's messages in any status, newest first, without their text."""
+    rows = session.execute(
+        select(OutboxMessage, Campaign.name).outerjoin(Campaign, Campaign.id == OutboxMessage.campaign_id)
+        .where(OutboxMessage.customer_id.in_(person_ids(session, customer_id)))
+        .order_by(OutboxMessage.id.desc()).limit(limit))
+    return [{"id": m.id, "channel": m.channel, "purpose": m.purpose, "status": m.status, "reason": m.reason,
+             "campaign": name, "at": m.delivered_at or m.sent_at or m.next_attempt_at} for m, name in rows]
+
+
 @exporter("care")
 def export_messages(session: Session, customer_id: int) -> dict:
     cipher = cipher_of(session)

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from guanxi.care import campaigns, template_store, templates
+from guanxi.care import campaigns, privacy_hooks, template_store, templates
 from guanxi.care.campaigns import TRIGGERS, CampaignSpec
 from guanxi.care.occasions import OCCASIONS
 from guanxi.care.settings import load_care_settings
 from guanxi.deps import RuntimeDep, SessionDep
 from guanxi.errors import GuanxiError
 from guanxi.staff.roles import Perm
-from guanxi.web import menu
+from guanxi.web import menu, sections
 from guanxi.web.auth import page_for
 from guanxi.web.i18n import N_
 from guanxi.web.rendering import is_htmx, render
@@ -155,3 +155,10 @@ def preview_template(template_id: int, request: Request, actor: TemplatePage, se
         session.rollback()
         return _templates(request, session, status=exc.status, error=exc.detail)
     return _templates(request, session, preview=shown)
+
+
+@sections.customer_section("messages", N_("Messages"), "care/_customer_messages.html", perm=Perm.customers_read,
+                           order=30)
+def customer_messages(session, runtime, customer_id: int) -> dict:
+    """The care messages this person got or will get (no text: the 360 shows what and when)."""
+    return {"messages": privacy_hooks.messages_of(session, customer_id, limit=20)}
