@@ -35,7 +35,6 @@ PAGE_MODULES = [
     "guanxi.web.pages.audit",
     "guanxi.web.pages.member_signin",
     "guanxi.web.pages.member",
-    "guanxi.web.pages.loyalty",
     "guanxi.web.pages.service",
 ]
 
