@@ -1,0 +1,61 @@
+"""Points on the customer 360 and on the member page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from guanxi.db import transaction
+from guanxi.loyalty import catalogue, points
+from guanxi.staff.roles import SYSTEM
+
+from .forms import post_form
+from .test_member import _signed_in_member
+
+
+def test_the_360_shows_points_and_service_grants_goodwill(staff_client, seed_customer, runtime):
+    customer_id = seed_customer()
+    client = staff_client("service")
+    page = client.get(f"/customers/{customer_id}")
+    assert page.status_code == 200
+    assert 'data-section="points"' in page.text and 'id="goodwill-form"' in page.text
+    reply = post_form(client, f"/customers/{customer_id}", f"/customers/{customer_id}/points/adjustments",
+                      {"points": "120", "reason": "parcel late", "key": "k1"}, follow_redirects=False)
+    assert reply.status_code == 303
+    page = client.get(f"/customers/{customer_id}").text
+    assert "parcel late" in page and "+120" in page
+    too_many = post_form(client, f"/customers/{customer_id}", f"/customers/{customer_id}/points/adjustments",
+                         {"points": "9000", "reason": "x", "key": "k2"})
+    assert too_many.status_code == 403
+
+
+def test_analysts_see_points_but_no_goodwill_form(staff_client, seed_customer):
+    customer_id = seed_customer()
+    page = staff_client("analyst").get(f"/customers/{customer_id}").text
+    assert 'data-section="points"' in page and 'id="goodwill-form"' not in page
+
+
+def test_a_member_sees_points_and_redeems_a_reward(client, mailbox, seed_customer, runtime):
+    customer_id = _signed_in_member(client, mailbox, seed_customer)
+    with transaction(runtime.factory) as session:
+        points.adjust(session, customer_id, 300, "welcome", "w", SYSTEM)
+        reward = catalogue.add_reward(session, name="Tea sampler", kind="gift", points_cost=200, stock=5)
+        catalogue.add_reward(session, name="Silk scarf", kind="gift", points_cost=900)
+    page = client.get("/m/")
+    assert page.status_code == 200
+    assert 'data-section="points"' in page.text and "Tea sampler" in page.text and "600 more points" in page.text
+    reply = post_form(client, "/m/", f"/m/rewards/{reward.id}/redemptions", {"key": "r1"}, follow_redirects=False)
+    assert reply.status_code == 303
+    again = post_form(client, "/m/", f"/m/rewards/{reward.id}/redemptions", {"key": "r1"}, follow_redirects=False)
+    assert again.status_code == 303                                   # a double click redeems once
+    with runtime.factory() as session:
+        assert points.summary(session, customer_id)["available"] == 100
+    short = post_form(client, "/m/", f"/m/rewards/{reward.id}/redemptions", {"key": "r2"})
+    assert short.status_code == 422
+
+
+def test_the_member_page_in_chinese(client, mailbox, seed_customer, runtime):
+    customer_id = _signed_in_member(client, mailbox, seed_customer)
+    with transaction(runtime.factory) as session:
+        points.adjust(session, customer_id, 10, "welcome", "w", SYSTEM, now=dt.datetime.now(dt.UTC))
+    page = client.get("/m/", headers={"Accept-Language": "zh-CN"}, cookies={"guanxi_locale": "zh-CN"}).text
+    assert "我的积分" in page
