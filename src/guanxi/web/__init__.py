@@ -35,6 +35,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.audit",
     "guanxi.web.pages.member_signin",
     "guanxi.web.pages.member",
+    "guanxi.web.pages.loyalty",
     "guanxi.web.pages.service",
 ]
 
