@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from guanxi.deps import CurrentActor, RuntimeDep, SessionDep, allowed
 from guanxi.errors import Forbidden, Invalid
-from guanxi.service import categories, notify, reports, resolution, returns, surveys, teams, tickets
+from guanxi.service import abuse, categories, notify, reports, resolution, returns, surveys, teams, tickets
 from guanxi.service import customer_hooks as _customer_hooks  # noqa: F401  (timeline, export, erasure, merge)
 from guanxi.service.models import Ticket
 from guanxi.service.schemas import (
@@ -253,3 +253,9 @@ def service_report(actor: TicketWorker, session: SessionDep,
     start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
     end = dt.datetime.combine(until, dt.time(), tzinfo=dt.UTC) + dt.timedelta(days=1)
     return reports.report(session, start, end)
+
+
+@router.get("/tickets/{ticket_id}/abuse-evidence")
+def abuse_evidence(ticket_id: IdPath, actor: TicketWorker, session: SessionDep) -> dict:
+    """The case's abuse flags and the tickets behind them, for review or export."""
+    return abuse.evidence(session, tickets.get(session, ticket_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import text, Boolean, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guanxi.db import Base, BigId, JsonType, UTCDateTime, utcnow
@@ -47,6 +47,9 @@ class TicketCategory(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     __table_args__ = (UniqueConstraint("category", "code"),)
+
+
+_OPEN = text("status IN ('new', 'open', 'waiting', 'on_hold')")
 
 
 class Ticket(Base):
@@ -94,12 +97,17 @@ class Ticket(Base):
     goodwill_ref: Mapped[str | None] = mapped_column(String(100))   # "loyalty:<entry id>"
     follow_up_on: Mapped[dt.date | None] = mapped_column(Date)
     mail_token: Mapped[str | None] = mapped_column(String(40), unique=True)  # [#T-…] in e-mail subjects
+    text_hash: Mapped[str | None] = mapped_column(String(64), index=True)   # the first message, normalised
+    abuse_flags: Mapped[list] = mapped_column(JsonType, default=list)        # reasons this case is in review
 
+    # The inbox reads open tickets by SLA due time (NULLS LAST = index order on PostgreSQL), alone
+    # or per agent or team: partial indexes on the open statuses keep that a short index scan.
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
-        Index("ix_tickets_status_sla_due", "status", "sla_due"),
-        Index("ix_tickets_assignee_status", "assignee_id", "status"),
-        Index("ix_tickets_team_status", "team_id", "status"),
+        Index("ix_tickets_sla_due", "sla_due", "id"),
+        Index("ix_tickets_open_due", "sla_due", "id", postgresql_where=_OPEN, sqlite_where=_OPEN),
+        Index("ix_tickets_open_assignee_due", "assignee_id", "sla_due", "id", postgresql_where=_OPEN, sqlite_where=_OPEN),
+        Index("ix_tickets_open_team_due", "team_id", "sla_due", "id", postgresql_where=_OPEN, sqlite_where=_OPEN),
     )
 
 

@@ -16,6 +16,7 @@ from guanxi.customers.models import Order, OrderLine, Product
 from guanxi.customers.shipments import return_window_open
 from guanxi.db import utcnow
 from guanxi.errors import Conflict, Invalid, NotFound
+from guanxi.service import abuse
 from guanxi.service.models import Ticket, TicketEvent, TicketReturn
 
 KINDS = ("return", "exchange")
@@ -88,6 +89,8 @@ def request(session: Session, ticket: Ticket, kind: str, order_line_id: int, qua
     session.flush()
     session.add(TicketEvent(ticket_id=ticket.id, kind="return_changed", actor=actor, at=now,
                             details={"return_id": row.id, "kind": kind, "state": "requested", "returnable": elig.returnable}))
+    session.flush()
+    abuse.check(session, ticket, now)  # a flag only sends the case to review: the return stands
     return row
 
 

@@ -191,6 +191,7 @@ class TicketPublic(TicketSummary):
     goodwill_points: int | None
     goodwill_ref: str | None
     follow_up_on: dt.date | None
+    abuse_flags: list[dict] = []
     first_response: SlaTarget | None = None
     resolution: SlaTarget | None = None
     messages: list[MessagePublic] = []

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,10 +15,11 @@ from guanxi.customers import profiles
 from guanxi.customers.models import Order
 from guanxi.db import utcnow
 from guanxi.errors import Invalid, NotFound
-from guanxi.service import categories, priority as prio, quality, sla, status as machine, teams
+from guanxi.service import abuse, categories, priority as prio, quality, sla, status as machine, teams
 from guanxi.service.models import Ticket, TicketAttachment, TicketEvent, TicketMessage, TicketPause
 from guanxi.service.settings import ServiceSettings
 
+OPEN_STATUSES = ("new", "open", "waiting", "on_hold")
 VIP_TAGS = {"vip", "VIP", "svip"}
 DIRECTIONS = ("in", "out", "note")
 MAX_TAGS, MAX_TAG = 20, 40
@@ -122,6 +123,7 @@ def create(session: Session, cfg: ServiceSettings, data: TicketIn, actor: str, n
         priority=prio.priority_of(data.importance, data.urgency, vip=vip), vip=vip, status="new",
         sla_policy=prio.priority_of(data.importance, data.urgency, vip=vip),
         tags=_clean_tags(data.tags), created_at=now, updated_at=now, mail_token=secrets.token_hex(5),
+        text_hash=abuse.text_hash(data.body), abuse_flags=[],
     )
     session.add(ticket)
     try:
@@ -138,6 +140,7 @@ def create(session: Session, cfg: ServiceSettings, data: TicketIn, actor: str, n
     add_message(session, cfg, ticket, "in" if data.source != "staff" else "note", data.author, data.body,
                 channel=data.channel, external_id=data.message_id, attachments=data.attachments, now=now)
     teams.route(session, ticket, now)
+    abuse.check(session, ticket, now)
     refresh_sla(session, cfg, ticket, now)
     return ticket, True
 
@@ -297,11 +300,14 @@ def inbox(session: Session, *, status: list[str] | None = None, team_id: int | N
           limit: int = 50) -> list[Ticket]:
     """Tickets by the most pressing SLA due time first (no due time last), then oldest."""
     stmt = select(Ticket)
-    if status:
+    if status and set(status) == set(OPEN_STATUSES):
+        # Word for word the partial indexes' condition, so PostgreSQL sees they apply.
+        stmt = stmt.where(text("status IN ('new', 'open', 'waiting', 'on_hold')"))
+    elif status:
         stmt = stmt.where(Ticket.status.in_(status))
     for column, value in ((Ticket.team_id, team_id), (Ticket.assignee_id, assignee_id), (Ticket.priority, priority),
                           (Ticket.category, category), (Ticket.customer_id, customer_id), (Ticket.sla_state, sla_state)):
         if value is not None:
             stmt = stmt.where(column == value)
-    stmt = stmt.order_by(Ticket.sla_due.is_(None), Ticket.sla_due, Ticket.id).offset(offset).limit(limit)
+    stmt = stmt.order_by(Ticket.sla_due.asc().nulls_last(), Ticket.id).offset(offset).limit(limit)
     return list(session.scalars(stmt))

@@ -17,6 +17,9 @@ down_revision = '0003'
 branch_labels = ('service',)
 depends_on = None
 
+# The open statuses, as the partial indexes of the inbox read them (see service/models.py).
+OPEN = sa.text("status IN ('new', 'open', 'waiting', 'on_hold')")
+
 
 def upgrade() -> None:
     op.create_table('service_teams',
@@ -94,6 +97,8 @@ def upgrade() -> None:
     sa.Column('goodwill_ref', sa.String(length=100), nullable=True),
     sa.Column('follow_up_on', sa.Date(), nullable=True),
     sa.Column('mail_token', sa.String(length=40), nullable=True),
+    sa.Column('text_hash', sa.String(length=64), nullable=True),
+    sa.Column('abuse_flags', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['service_agents.id'], name=op.f('fk_tickets_assignee_id_service_agents'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_tickets_customer_id_customers')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_tickets_order_id_orders'), ondelete='SET NULL'),
@@ -103,10 +108,14 @@ def upgrade() -> None:
     sa.UniqueConstraint('source', 'external_id', name=op.f('uq_tickets_source_external_id'))
     )
     with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.create_index('ix_tickets_assignee_status', ['assignee_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_customer_id'), ['customer_id'], unique=False)
-        batch_op.create_index('ix_tickets_status_sla_due', ['status', 'sla_due'], unique=False)
-        batch_op.create_index('ix_tickets_team_status', ['team_id', 'status'], unique=False)
+        batch_op.create_index('ix_tickets_sla_due', ['sla_due', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_text_hash'), ['text_hash'], unique=False)
+        batch_op.create_index('ix_tickets_open_due', ['sla_due', 'id'], unique=False, postgresql_where=OPEN, sqlite_where=OPEN)
+        batch_op.create_index('ix_tickets_open_assignee_due', ['assignee_id', 'sla_due', 'id'], unique=False,
+                              postgresql_where=OPEN, sqlite_where=OPEN)
+        batch_op.create_index('ix_tickets_open_team_due', ['team_id', 'sla_due', 'id'], unique=False,
+                              postgresql_where=OPEN, sqlite_where=OPEN)
 
     op.create_table('service_surveys',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -244,10 +253,12 @@ def downgrade() -> None:
 
     op.drop_table('service_surveys')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_index('ix_tickets_team_status')
-        batch_op.drop_index('ix_tickets_status_sla_due')
+        batch_op.drop_index('ix_tickets_open_team_due')
+        batch_op.drop_index('ix_tickets_open_assignee_due')
+        batch_op.drop_index('ix_tickets_open_due')
+        batch_op.drop_index(batch_op.f('ix_tickets_text_hash'))
+        batch_op.drop_index('ix_tickets_sla_due')
         batch_op.drop_index(batch_op.f('ix_tickets_customer_id'))
-        batch_op.drop_index('ix_tickets_assignee_status')
 
     op.drop_table('tickets')
     with op.batch_alter_table('service_agents', schema=None) as batch_op:
