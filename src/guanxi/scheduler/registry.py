@@ -20,7 +20,7 @@ PERIOD_FORMATS = {
 CORE_JOB_MODULES = ["guanxi.privacy.jobs", "guanxi.customers.shipment_jobs", "guanxi.customers.retention", "guanxi.loyalty.jobs",
                     "guanxi.care.jobs",
                     "guanxi.conversations.jobs",
-                    "guanxi.customers.jobs", "guanxi.analytics.jobs", "guanxi.service.jobs"]
+                    "guanxi.customers.jobs", "guanxi.analytics.jobs", "guanxi.service.jobs", "guanxi.social.jobs"]
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,9 @@ class Perm(StrEnum):
     system_read = "system.read"
     users_manage = "users.manage"
     audit_read = "audit.read"
+    social_read = "social.read"              # mentions, dashboard, crises
+    social_manage = "social.manage"          # moderate (abuse/illegal only), reply, crises, showcase permissions
+    social_write = "social.write"            # send mentions in (the shop's systems)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
@@ -43,17 +46,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.operations: frozenset({
         Perm.customers_read, Perm.customers_write, Perm.orders_write, Perm.imports_run,
         Perm.loyalty_configure, Perm.loyalty_adjust, Perm.campaigns_manage, Perm.analytics_read,
-        Perm.customers_merge,
+        Perm.customers_merge, Perm.social_read, Perm.social_manage,
     }),
     Role.service: frozenset({
         Perm.customers_read, Perm.customers_read_pii, Perm.customers_write, Perm.customers_merge,
-        Perm.tickets_work, Perm.loyalty_adjust, Perm.privacy_requests,
+        Perm.tickets_work, Perm.loyalty_adjust, Perm.privacy_requests, Perm.social_read, Perm.social_manage,
     }),
-    Role.content: frozenset({Perm.templates_write}),
-    Role.analyst: frozenset({Perm.customers_read, Perm.analytics_read, Perm.exports_pseudonymised}),
+    Role.content: frozenset({Perm.templates_write, Perm.social_read, Perm.social_manage}),
+    Role.analyst: frozenset({Perm.customers_read, Perm.analytics_read, Perm.exports_pseudonymised, Perm.social_read}),
     Role.tech: frozenset({
         Perm.customers_write, Perm.orders_write, Perm.imports_run, Perm.tokens_manage,
-        Perm.webhooks_manage, Perm.keys_manage, Perm.system_read,
+        Perm.webhooks_manage, Perm.keys_manage, Perm.system_read, Perm.social_write,
     }),
 }
 

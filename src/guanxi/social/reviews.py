@@ -1,0 +1,140 @@
+"""Reviews and comments put to work: moderation that removes only abuse and illegal content (never a review
+for being negative), replies, points for reviewing an order whatever the rating, and the public showcase."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from guanxi.db import utcnow
+from guanxi.errors import Conflict, Invalid, NotFound
+from guanxi.privacy import audit
+from guanxi.privacy.crypto import PiiCipher
+from guanxi.social.models import Mention
+from guanxi.staff.roles import SYSTEM, Actor
+
+# The only grounds for removing a mention. "negative", "bad rating" or "competitor" are not among them on purpose:
+# hiding honest criticism misleads buyers (and is unlawful for reviews in China).
+REMOVAL_REASONS = ("abuse", "illegal", "privacy", "spam")
+FLAG_STATES = ("cleared", "confirmed")
+MAX_REPLY = 2000
+_ABUSE = re.compile(r"傻逼|傻b|煞笔|操你|草泥马|去死|滚蛋|脑残|\bfuck\w*|\bidiot\b|\bmoron\b|\bretard\w*|\bkill yourself\b",
+                    re.I)
+_PRIVATE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)\d{17}[\dXx](?!\d)|[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    reason: str
+    why: str
+
+
+def suggest_removal(text: str) -> Suggestion | None:
+    """A hint for the moderator (insults, someone's phone number or ID); never applied automatically."""
+    if m := _ABUSE.search(text):
+        return Suggestion("abuse", m.group(0))
+    if _PRIVATE.search(text):
+        return Suggestion("privacy", "a phone number, ID number or e-mail address")
+    return None
+
+
+def get(session: Session, mention_id: int) -> Mention:
+    m = session.get(Mention, mention_id)
+    if m is None:
+        raise NotFound(f"no mention {mention_id}")
+    return m
+
+
+def remove(session: Session, mention_id: int, reason: str, actor: Actor, note: str = "") -> Mention:
+    if reason not in REMOVAL_REASONS:
+        raise Invalid(f"a mention is removed only for {', '.join(REMOVAL_REASONS)} — never for being negative",
+                      errors=[{"loc": ["body", "reason"], "msg": f"one of {', '.join(REMOVAL_REASONS)}"}])
+    m = get(session, mention_id)
+    m.status, m.removed_reason, m.removed_by = "removed", reason, actor.ref
+    audit.record(session, "social_mention_removed", actor, subject_type="social_mention", subject_id=m.id,
+                 reason=reason, note=note[:500], label=m.label)
+    return m
+
+
+def restore(session: Session, mention_id: int, actor: Actor) -> Mention:
+    m = get(session, mention_id)
+    m.status, m.removed_reason, m.removed_by = "visible", None, None
+    audit.record(session, "social_mention_restored", actor, subject_type="social_mention", subject_id=m.id)
+    return m
+
+
+def reply(session: Session, mention_id: int, text: str, actor: Actor, *, now: dt.datetime | None = None) -> Mention:
+    text = text.strip()
+    if not text or len(text) > MAX_REPLY:
+        raise Invalid(f"a reply is 1 to {MAX_REPLY} characters", errors=[{"loc": ["body", "text"], "msg": "length"}])
+    m = get(session, mention_id)
+    if m.status == "removed":
+        raise Conflict("this mention was removed; restore it before replying")
+    m.reply, m.replied_at, m.replied_by = text, now or utcnow(), actor.ref
+    return m
+
+
+def review_flag(session: Session, mention_id: int, state: str, actor: Actor) -> Mention:
+    """A person's verdict on a fake-review signal: cleared (genuine) or confirmed (fake)."""
+    if state not in FLAG_STATES:
+        raise Invalid(f"state is one of {', '.join(FLAG_STATES)}")
+    m = get(session, mention_id)
+    if not m.flags:
+        raise Conflict("this mention has no signal to review")
+    m.flag_state = state
+    audit.record(session, "social_flag_reviewed", actor, subject_type="social_mention", subject_id=m.id,
+                 state=state, flags=m.flags)
+    return m
+
+
+def set_showcase(session: Session, mention_id: int, allowed: bool, actor: Actor) -> Mention:
+    """Record the author's permission (or its withdrawal) to show the review publicly."""
+    m = get(session, mention_id)
+    if m.kind != "review":
+        raise Invalid("only reviews go on the showcase")
+    m.showcase = allowed
+    audit.record(session, "social_showcase_permission", actor, subject_type="social_mention", subject_id=m.id,
+                 allowed=allowed)
+    return m
+
+
+def mask_name(name: str | None) -> str:
+    """张小明 → 张**, alice → a***e; nothing → a stand-in."""
+    if not name:
+        return "***"
+    name = name.strip()
+    if len(name) <= 1:
+        return name + "*"
+    if any("\u4e00" <= ch <= "\u9fff" for ch in name):
+        return name[0] + "*" * min(len(name) - 1, 3)
+    return name[0] + "***" + (name[-1] if len(name) > 2 else "")
+
+
+def showcase(session: Session, cipher: PiiCipher, *, sku: str | None = None, limit: int = 20) -> list[dict]:
+    """Reviews shown publicly: the author allowed it, it is visible, not confirmed fake; names masked."""
+    stmt = select(Mention).where(Mention.kind == "review", Mention.showcase.is_(True), Mention.status == "visible",
+                                 Mention.flag_state != "confirmed")
+    if sku:
+        stmt = stmt.where(Mention.product_sku == sku)
+    rows = session.scalars(stmt.order_by(Mention.posted_at.desc()).limit(limit)).all()
+    return [{"id": m.id, "author": mask_name(cipher.decrypt(m.author_name_enc, context="social_author")),
+             "text": m.text, "rating": m.rating, "product_sku": m.product_sku, "posted_at": m.posted_at,
+             "reply": m.reply} for m in rows]
+
+
+def award_points(session: Session, mention: Mention, points: int) -> int | None:
+    """Points for reviewing an order — the same whatever the rating, once per order (loyalty's key)."""
+    if points <= 0 or mention.order_id is None or mention.customer_id is None:
+        return None
+    try:
+        from guanxi.loyalty import points as loyalty_points
+    except ImportError:  # the loyalty domain is not installed
+        return None
+    done = loyalty_points.adjust(session, mention.customer_id, points, "review", f"social-review:order:{mention.order_id}",
+                                 SYSTEM)
+    mention.points_entry_id = done.entry_id
+    return done.entry_id
