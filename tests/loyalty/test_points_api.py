@@ -275,3 +275,24 @@ def test_a_refund_by_lines_takes_back_the_points_those_lines_earned(client, auth
     run_feed(runtime, utcnow() + dt.timedelta(seconds=3))
     assert points(client, admin, o["customer_id"])["pending"] == 250        # one lipstick: 150 back, not 100
     verify(runtime)
+
+
+def test_reports_show_liability_flow_and_rewards(client, auth, runtime):
+    h = auth("admin")
+    cid = post_order(client, h, "1040", total=10000)["customer_id"]
+    run_feed(runtime)
+    client.post(f"/api/v1/customers/{cid}/points/adjustments",
+                json={"points": 300, "reason": "w", "idempotency_key": "w"}, headers=h)
+    reward = client.post("/api/v1/loyalty/rewards", json={"name": "Cup", "kind": "gift", "points_cost": 120},
+                         headers=h).json()
+    client.post(f"/api/v1/customers/{cid}/points/redemptions", json={"reward_id": reward["id"],
+                                                                      "idempotency_key": "r"}, headers=h)
+    r = client.get("/api/v1/loyalty/reports", params={"value_per_point_minor": 1}, headers=auth("operations"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["liability"] == {"members": 1, "available": 180, "pending": 100, "debt": 0, "outstanding": 280,
+                                 "value_minor": 280}
+    month = body["monthly"][-1]
+    assert (month["redeemed"], month["adjusted"]) == (120, 300)
+    assert body["top_rewards"][0]["name"] == "Cup"
+    assert client.get("/api/v1/loyalty/reports", headers=auth("service")).status_code == 403

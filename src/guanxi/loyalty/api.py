@@ -10,7 +10,7 @@ from guanxi.customers import profiles
 from guanxi.db import utcnow
 from guanxi.deps import CustomerReader, LoyaltyAdjuster, LoyaltyConfigurer, OrderWriter, SessionDep
 from guanxi.errors import Invalid
-from guanxi.loyalty import catalogue, earning, person_hooks, points, rules as rules_engine, store, tiers  # noqa: F401
+from guanxi.loyalty import catalogue, earning, person_hooks, points, reports, rules as rules_engine, store, tiers  # noqa: F401
 from guanxi.loyalty.schemas import (
     AdjustmentCreate, AdjustmentPublic, EntryPublic, PointsPublic, PreviewCreate, PreviewPublic, RedemptionCreate,
     RedemptionPublic, RewardCreate, RewardPublic, RewardUpdate, RulePublic, RuleCreate, RuleWrite, SettingsPublic,
@@ -188,3 +188,11 @@ def update_settings(body: SettingsWrite, actor: LoyaltyConfigurer, session: Sess
     row = store.save_settings(session, **body.model_dump(exclude_none=True))
     session.commit()
     return SettingsPublic.model_validate(row)
+
+
+@router.get("/loyalty/reports")
+def get_reports(actor: LoyaltyConfigurer, session: SessionDep,
+                value_per_point_minor: Annotated[float, Query(ge=0, le=1_000_000)] = 1.0) -> dict:
+    """Points liability, earned/redeemed/expired per month with redemption rate and breakage, top rewards, tiers."""
+    return {"liability": reports.liability(session, value_per_point_minor), "monthly": reports.monthly_flow(session),
+            "top_rewards": reports.top_rewards(session), "tiers": reports.tier_distribution(session)}
