@@ -10,12 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from guanxi.deps import CurrentActor, RuntimeDep, SessionDep, allowed
-from guanxi.errors import Forbidden, Invalid
-from guanxi.service import abuse, categories, notify, reports, resolution, returns, surveys, teams, tickets
+from guanxi.errors import Conflict, Forbidden, Invalid
+from guanxi.service import abuse, categories, incidents, notify, reports, resolution, returns, surveys, teams, tickets
 from guanxi.service import customer_hooks as _customer_hooks  # noqa: F401  (timeline, export, erasure, merge)
 from guanxi.service.models import Ticket
 from guanxi.service.schemas import (
-    AccuracyPublic, AgentCreate, AgentPublic, AttachmentCreate, CategoryPublic, CategorySave, MessageCreate,
+    AccuracyPublic, AgentCreate, IncidentCreate, IncidentPublic, IncidentReply, IncidentResolution, IncidentTickets, AgentPublic, AttachmentCreate, CategoryPublic, CategorySave, MessageCreate,
     MessagePublic, ResolutionCreate, ResolutionReply, ReturnCreate, ReturnPublic, ReturnTransition, SlaTarget,
     SurveyAnswer, SurveyAnswered, SurveyCreate, SurveySent, TeamCreate, TeamPublic, TicketCreate, TicketPublic,
     TicketsPage, TicketSummary, TicketUpdate, TransitionCreate,
@@ -259,3 +259,62 @@ def service_report(actor: TicketWorker, session: SessionDep,
 def abuse_evidence(ticket_id: IdPath, actor: TicketWorker, session: SessionDep) -> dict:
     """The case's abuse flags and the tickets behind them, for review or export."""
     return abuse.evidence(session, tickets.get(session, ticket_id))
+
+
+def _incident_public(session, incident) -> IncidentPublic:
+    return IncidentPublic.model_validate(incident).model_copy(
+        update={"ticket_ids": [t.id for t in incidents.members(session, incident.id)]})
+
+
+@router.post("/service/incidents", response_model=IncidentPublic, status_code=201)
+def create_incident(body: IncidentCreate, actor: TicketWorker, session: SessionDep) -> IncidentPublic:
+    """Group tickets about one outage (the site, payments, a carrier)."""
+    incident = incidents.create(session, body.title, body.kind)
+    if body.ticket_ids:
+        incidents.attach(session, incident, body.ticket_ids, actor.ref)
+    session.commit()
+    return _incident_public(session, incident)
+
+
+@router.get("/service/incidents/candidates")
+def incident_candidates(actor: TicketWorker, session: SessionDep,
+                        hours: Annotated[int, Query(ge=1, le=72)] = 2,
+                        min_tickets: Annotated[int, Query(ge=2, le=1000)] = 5) -> list[dict]:
+    """Open tickets that look like one outage: many of one outage subcategory within `hours`."""
+    return incidents.candidates(session, dt.datetime.now(dt.UTC), window=dt.timedelta(hours=hours),
+                                min_tickets=min_tickets)
+
+
+@router.get("/service/incidents/{incident_id}", response_model=IncidentPublic)
+def get_incident(incident_id: IdPath, actor: TicketWorker, session: SessionDep) -> IncidentPublic:
+    return _incident_public(session, incidents.get(session, incident_id))
+
+
+@router.post("/service/incidents/{incident_id}/tickets", response_model=IncidentPublic)
+def attach_tickets(incident_id: IdPath, body: IncidentTickets, actor: TicketWorker, session: SessionDep) -> IncidentPublic:
+    incident = incidents.get(session, incident_id)
+    incidents.attach(session, incident, body.ticket_ids, actor.ref)
+    session.commit()
+    return _incident_public(session, incident)
+
+
+@router.post("/service/incidents/{incident_id}/replies", response_model=IncidentPublic)
+def answer_incident(incident_id: IdPath, body: IncidentReply, actor: TicketWorker, session: SessionDep,
+                    cfg: ServiceSettingsDep) -> IncidentPublic:
+    """The same answer to every open ticket of the incident."""
+    incident = incidents.get(session, incident_id)
+    incidents.answer_all(session, cfg, incident, body.body, actor.name)
+    session.commit()
+    return _incident_public(session, incident)
+
+
+@router.post("/service/incidents/{incident_id}/resolution", response_model=IncidentPublic)
+def resolve_incident(incident_id: IdPath, body: IncidentResolution, actor: TicketWorker, session: SessionDep,
+                     cfg: ServiceSettingsDep) -> IncidentPublic:
+    """Resolve the incident and its open tickets together; a customer's reply later reopens only theirs."""
+    incident = incidents.get(session, incident_id)
+    if incident.status != "open":
+        raise Conflict("the incident is already resolved")
+    incidents.resolve_all(session, cfg, incident, body.root_cause, body.note, actor)
+    session.commit()
+    return _incident_public(session, incident)

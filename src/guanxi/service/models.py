@@ -52,6 +52,19 @@ class TicketCategory(Base):
 _OPEN = text("status IN ('new', 'open', 'waiting', 'on_hold')")
 
 
+class Incident(Base):
+    """One outage (the site, payments, a carrier) behind many tickets, answered and closed together."""
+
+    __tablename__ = "service_incidents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))          # site | payment | carrier | other
+    status: Mapped[str] = mapped_column(String(20), default="open")   # open | resolved
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
 
@@ -99,6 +112,7 @@ class Ticket(Base):
     mail_token: Mapped[str | None] = mapped_column(String(40), unique=True)  # [#T-…] in e-mail subjects
     text_hash: Mapped[str | None] = mapped_column(String(64), index=True)   # the first message, normalised
     abuse_flags: Mapped[list] = mapped_column(JsonType, default=list)        # reasons this case is in review
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("service_incidents.id", ondelete="SET NULL"), index=True)
 
     # The inbox reads open tickets by SLA due time (NULLS LAST = index order on PostgreSQL), alone
     # or per agent or team: partial indexes on the open statuses keep that a short index scan.

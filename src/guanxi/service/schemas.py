@@ -107,6 +107,25 @@ class SurveyAnswer(StrictModel):
     comment: Annotated[str, Field(max_length=2000)] = ""
 
 
+class IncidentCreate(StrictModel):
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: Literal["site", "payment", "carrier", "other"]
+    ticket_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(default_factory=list, max_length=1000)
+
+
+class IncidentTickets(StrictModel):
+    ticket_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=1000)
+
+
+class IncidentReply(StrictModel):
+    body: Annotated[str, Field(min_length=1, max_length=20000)]
+
+
+class IncidentResolution(StrictModel):
+    root_cause: Annotated[str, Field(min_length=1, max_length=100)] = "system_outage"
+    note: Annotated[str, Field(max_length=5000)] = ""
+
+
 # --- replies ------------------------------------------------------------------------------------
 
 class AttachmentPublic(PublicModel):
@@ -254,3 +273,13 @@ class SurveyAnswered(PublicModel):
     kind: str
     score: int
     follow_up_ticket_id: int | None
+
+
+class IncidentPublic(PublicModel):
+    id: int
+    title: str
+    kind: str
+    status: str
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None
+    ticket_ids: list[int] = []

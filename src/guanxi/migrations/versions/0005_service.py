@@ -22,6 +22,15 @@ OPEN = sa.text("status IN ('new', 'open', 'waiting', 'on_hold')")
 
 
 def upgrade() -> None:
+    op.create_table('service_incidents',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_at', guanxi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', guanxi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_incidents'))
+    )
     op.create_table('service_teams',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -99,10 +108,12 @@ def upgrade() -> None:
     sa.Column('mail_token', sa.String(length=40), nullable=True),
     sa.Column('text_hash', sa.String(length=64), nullable=True),
     sa.Column('abuse_flags', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('incident_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['service_agents.id'], name=op.f('fk_tickets_assignee_id_service_agents'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_tickets_customer_id_customers')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_tickets_order_id_orders'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['team_id'], ['service_teams.id'], name=op.f('fk_tickets_team_id_service_teams'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['service_incidents.id'], name=op.f('fk_tickets_incident_id_service_incidents'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets')),
     sa.UniqueConstraint('mail_token', name=op.f('uq_tickets_mail_token')),
     sa.UniqueConstraint('source', 'external_id', name=op.f('uq_tickets_source_external_id'))
@@ -111,6 +122,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_tickets_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index('ix_tickets_sla_due', ['sla_due', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_text_hash'), ['text_hash'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index('ix_tickets_open_due', ['sla_due', 'id'], unique=False, postgresql_where=OPEN, sqlite_where=OPEN)
         batch_op.create_index('ix_tickets_open_assignee_due', ['assignee_id', 'sla_due', 'id'], unique=False,
                               postgresql_where=OPEN, sqlite_where=OPEN)
@@ -256,6 +268,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tickets_open_team_due')
         batch_op.drop_index('ix_tickets_open_assignee_due')
         batch_op.drop_index('ix_tickets_open_due')
+        batch_op.drop_index(batch_op.f('ix_tickets_incident_id'))
         batch_op.drop_index(batch_op.f('ix_tickets_text_hash'))
         batch_op.drop_index('ix_tickets_sla_due')
         batch_op.drop_index(batch_op.f('ix_tickets_customer_id'))
@@ -267,3 +280,4 @@ def downgrade() -> None:
     op.drop_table('service_agents')
     op.drop_table('ticket_categories')
     op.drop_table('service_teams')
+    op.drop_table('service_incidents')
