@@ -144,3 +144,25 @@ def qualifying_spend(session: Session, customer_ids: list[int], since: dt.dateti
 
 def timezones(session: Session, customer_ids: list[int]) -> dict[int, str]:
     return dict(session.execute(select(Customer.id, Customer.timezone).where(Customer.id.in_(customer_ids))).all())
+
+
+# -- referral guards --------------------------------------------------------------------------
+
+def same_person(session: Session, a: int, b: int) -> bool:
+    """True when the two profiles are (now) one person: the same id, or merged into the same profile."""
+    from guanxi.customers.profiles import live_customer
+
+    return live_customer(session, a).id == live_customer(session, b).id
+
+
+def shared_address(session: Session, a: int, b: int) -> bool:
+    rows = dict(session.execute(select(Customer.id, Customer.address_hash).where(Customer.id.in_((a, b)))).all())
+    return rows.get(a) is not None and rows.get(a) == rows.get(b)
+
+
+def first_paid_order(session: Session, customer_id: int) -> tuple[int, dt.datetime, bool] | None:
+    """(order id, placed at, fully refunded) of the customer's first paid order, or None."""
+    row = session.execute(select(Order.id, Order.placed_at, Order.status).where(
+        Order.customer_id == customer_id, Order.status.in_(PAID + ("refunded",)))
+        .order_by(Order.placed_at, Order.id).limit(1)).first()
+    return None if row is None else (row.id, row.placed_at, row.status == "refunded")

@@ -8,11 +8,14 @@ from fastapi import APIRouter, Path, Query, Response
 
 from guanxi.customers import profiles
 from guanxi.db import utcnow
-from guanxi.deps import CustomerReader, LoyaltyAdjuster, LoyaltyConfigurer, OrderWriter, SessionDep
+from guanxi.deps import CustomerReader, CustomerWriter, LoyaltyAdjuster, LoyaltyConfigurer, OrderWriter, SessionDep
 from guanxi.errors import Invalid
-from guanxi.loyalty import catalogue, earning, person_hooks, points, reports, rules as rules_engine, store, tiers  # noqa: F401
+from guanxi.loyalty import (  # noqa: F401  (person_hooks registers the customer hooks)
+    catalogue, earning, person_hooks, points, referral, reports, rules as rules_engine, store, tiers,
+)
 from guanxi.loyalty.schemas import (
     AdjustmentCreate, AdjustmentPublic, EntryPublic, PointsPublic, PreviewCreate, PreviewPublic, RedemptionCreate,
+    ReferralCreate, ReferralPublic, ReferralsPublic,
     RedemptionPublic, RewardCreate, RewardPublic, RewardUpdate, RulePublic, RuleCreate, RuleWrite, SettingsPublic,
     SettingsWrite, TierPublic, TierWrite,
 )
@@ -196,3 +199,23 @@ def get_reports(actor: LoyaltyConfigurer, session: SessionDep,
     """Points liability, earned/redeemed/expired per month with redemption rate and breakage, top rewards, tiers."""
     return {"liability": reports.liability(session, value_per_point_minor), "monthly": reports.monthly_flow(session),
             "top_rewards": reports.top_rewards(session), "tiers": reports.tier_distribution(session)}
+
+
+@router.get("/customers/{customer_id}/referral", response_model=ReferralsPublic)
+def get_referral(customer_id: IdPath, actor: CustomerReader, session: SessionDep) -> ReferralsPublic:
+    """The member's referral code (made on first ask) and the friends attributed to it."""
+    code = referral.code_for(session, customer_id)
+    session.commit()
+    rows = referral.referrals_of(session, profiles.live_customer(session, customer_id).id)
+    return ReferralsPublic(code=code, referrals=[ReferralPublic.model_validate(r) for r in rows])
+
+
+@router.post("/referrals", response_model=ReferralPublic, status_code=201,
+             responses={200: {"model": ReferralPublic, "description": "The friend was attributed before"}})
+def create_referral(body: ReferralCreate, actor: CustomerWriter, session: SessionDep,
+                    response: Response) -> ReferralPublic:
+    """A new customer signed up with a code: attributed, held for review, or rejected (self-referral)."""
+    row, created = referral.attribute(session, body.customer_id, body.code, fingerprints=body.fingerprints)
+    session.commit()
+    response.status_code = 201 if created else 200
+    return ReferralPublic.model_validate(row)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guanxi.loyalty import earning, person_hooks, tiers  # noqa: F401  (person_hooks registers on import)
+from guanxi.loyalty import earning, person_hooks, referral, tiers  # noqa: F401  (person_hooks registers on import)
 from guanxi.scheduler.registry import job
 
 
@@ -12,6 +12,7 @@ def credit_orders(ctx) -> dict:
     result = earning.credit_paid_orders(ctx.factory, now=ctx.now)
     result.update(earning.reverse_refunds(ctx.factory, now=ctx.now))
     result.update(earning.release_pending(ctx.factory, now=ctx.now))
+    result.update(referral.reward_due(ctx.factory, now=ctx.now))
     return result
 
 

@@ -22,6 +22,9 @@ class LoyaltySettings(Base):
     expiry_months: Mapped[int] = mapped_column(Integer, default=24)
     return_days: Mapped[int] = mapped_column(Integer, default=7)
     tier_window_months: Mapped[int] = mapped_column(Integer, default=12)
+    referrer_points: Mapped[int] = mapped_column(Integer, default=500)
+    friend_points: Mapped[int] = mapped_column(Integer, default=200)
+    referrals_per_month: Mapped[int] = mapped_column(Integer, default=10)  # rewarded per referrer
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -171,3 +174,28 @@ class FeedCursor(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     position: Mapped[int] = mapped_column(BigInteger, default=0)
     at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReferralCode(Base):
+    __tablename__ = "loyalty_referral_codes"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Referral(Base):
+    """A friend attributed to a referrer; rewarded once the friend's first order is past its return window."""
+
+    __tablename__ = "loyalty_referrals"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    referrer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    friend_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), unique=True)
+    code: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12))  # attributed | held | rejected | rewarded
+    reason: Mapped[str | None] = mapped_column(String(200))
+    fingerprints: Mapped[list] = mapped_column(JsonType, default=list)  # hashes of device / payment / network
+    order_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -180,3 +180,24 @@ class PreviewCreate(StrictModel):
 class PreviewPublic(PublicModel):
     points: int
     explanations: list[str]
+
+
+class ReferralCreate(StrictModel):
+    code: Annotated[str, Field(min_length=4, max_length=20)]
+    customer_id: Annotated[StrictInt, Field(ge=1, le=2**62)]
+    fingerprints: dict[Literal["device", "payment", "network"], Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=dict, description="hashed before storage; compared with the referrer's other referrals")
+
+
+class ReferralPublic(PublicModel):
+    id: int
+    referrer_id: int
+    friend_id: int
+    status: str
+    reason: str | None
+    created_at: dt.datetime
+
+
+class ReferralsPublic(PublicModel):
+    code: str
+    referrals: list[ReferralPublic]

@@ -28,7 +28,8 @@ _LOT_FIELDS = ("remaining", "spent", "expired", "reversed", "forfeited", "state"
 def program_settings(session: Session) -> LoyaltySettings:
     row = session.get(LoyaltySettings, 1)
     return row if row is not None else LoyaltySettings(id=1, debt_policy="debt", expiry_policy="rolling",
-                                                      expiry_months=24, return_days=7, tier_window_months=12)
+                                                      expiry_months=24, return_days=7, tier_window_months=12,
+                                                      referrer_points=500, friend_points=200, referrals_per_month=10)
 
 
 def save_settings(session: Session, **values) -> LoyaltySettings:
