@@ -21,36 +21,20 @@ Stages, first match wins:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import StrEnum
 
 import numpy as np
 
-
-class Stage(StrEnum):
-    PROSPECT = "prospect"
-    NEW = "new"
-    ACTIVE = "active"
-    AT_RISK = "at_risk"
-    CHURNED = "churned"
-    WON_BACK = "won_back"
-
-    @property
-    def label_en(self) -> str:
-        return _LABELS[self][0]
-
-    @property
-    def label_zh(self) -> str:
-        return _LABELS[self][1]
+from guanxi.analytics.labels import LabelledEnum
 
 
-_LABELS = {
-    Stage.PROSPECT: ("Prospect", "潜在客户"),
-    Stage.NEW: ("New", "新客户"),
-    Stage.ACTIVE: ("Active", "活跃客户"),
-    Stage.AT_RISK: ("At risk", "流失预警"),
-    Stage.CHURNED: ("Churned", "已流失"),
-    Stage.WON_BACK: ("Won back", "已挽回"),
-}
+class Stage(LabelledEnum):
+    PROSPECT = ("prospect", "Prospect", "潜在客户")
+    NEW = ("new", "New", "新客户")
+    ACTIVE = ("active", "Active", "活跃客户")
+    AT_RISK = ("at_risk", "At risk", "流失预警")
+    CHURNED = ("churned", "Churned", "已流失")
+    WON_BACK = ("won_back", "Won back", "已挽回")
+
 
 STAGES: tuple[Stage, ...] = tuple(Stage)
 AT_RISK_QUANTILE = 0.80

@@ -23,46 +23,25 @@ from collections import Counter
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
 import numpy as np
 
-
-class Segment(StrEnum):
-    CHAMPIONS = "champions"
-    LOYAL = "loyal"
-    POTENTIAL_LOYALISTS = "potential_loyalists"
-    NEW = "new"
-    PROMISING = "promising"
-    NEED_ATTENTION = "need_attention"
-    ABOUT_TO_SLEEP = "about_to_sleep"
-    AT_RISK = "at_risk"
-    CANT_LOSE = "cant_lose"
-    HIBERNATING = "hibernating"
-    LOST = "lost"
-
-    @property
-    def label_en(self) -> str:
-        return _LABELS[self][0]
-
-    @property
-    def label_zh(self) -> str:
-        return _LABELS[self][1]
+from guanxi.analytics.labels import LabelledEnum
 
 
-_LABELS = {
-    Segment.CHAMPIONS: ("Champions", "冠军客户"),
-    Segment.LOYAL: ("Loyal", "忠诚客户"),
-    Segment.POTENTIAL_LOYALISTS: ("Potential Loyalists", "潜在忠诚客户"),
-    Segment.NEW: ("New", "新客户"),
-    Segment.PROMISING: ("Promising", "有潜力客户"),
-    Segment.NEED_ATTENTION: ("Need Attention", "需要关注客户"),
-    Segment.ABOUT_TO_SLEEP: ("About to Sleep", "即将沉睡客户"),
-    Segment.AT_RISK: ("At Risk", "流失风险客户"),
-    Segment.CANT_LOSE: ("Can't Lose", "不能失去的客户"),
-    Segment.HIBERNATING: ("Hibernating", "沉睡客户"),
-    Segment.LOST: ("Lost", "已流失客户"),
-}
+class Segment(LabelledEnum):
+    CHAMPIONS = ("champions", "Champions", "冠军客户")
+    LOYAL = ("loyal", "Loyal", "忠诚客户")
+    POTENTIAL_LOYALISTS = ("potential_loyalists", "Potential Loyalists", "潜在忠诚客户")
+    NEW = ("new", "New", "新客户")
+    PROMISING = ("promising", "Promising", "有潜力客户")
+    NEED_ATTENTION = ("need_attention", "Need Attention", "需要关注客户")
+    ABOUT_TO_SLEEP = ("about_to_sleep", "About to Sleep", "即将沉睡客户")
+    AT_RISK = ("at_risk", "At Risk", "流失风险客户")
+    CANT_LOSE = ("cant_lose", "Can't Lose", "不能失去的客户")
+    HIBERNATING = ("hibernating", "Hibernating", "沉睡客户")
+    LOST = ("lost", "Lost", "已流失客户")
+
 
 SEGMENTS: tuple[Segment, ...] = tuple(Segment)
 

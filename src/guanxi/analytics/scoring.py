@@ -15,7 +15,7 @@ import numpy as np
 
 from guanxi.analytics import bgnbd, gamma_gamma, lifecycle, rfm
 from guanxi.analytics.clv import WEEKS_PER_MONTH, customer_lifetime_value
-from guanxi.analytics.summary import summarize
+from guanxi.analytics.summary import distinct, summarize
 
 MIN_CUSTOMERS_TO_FIT = 20
 MIN_REPEATERS_TO_FIT = 3
@@ -64,7 +64,7 @@ def score_customers(customer_ids, days, amounts_minor, *, as_of: dt.date, minor_
     ids, cust = np.unique(ids_in, return_inverse=True)
     n = len(ids)
     # Distinct purchase days per customer, and the latest two of them.
-    pairs = np.unique(cust.astype(np.int64) * (1 << 32) + (day_num - day_num.min(initial=0)))
+    pairs = distinct(cust.astype(np.int64) * (1 << 32) + (day_num - day_num.min(initial=0)))
     pc, pd = pairs >> 32, (pairs & ((1 << 32) - 1)) + day_num.min(initial=0)
     purchase_days = np.bincount(pc, minlength=n)
     last = np.full(n, np.iinfo(np.int64).min)

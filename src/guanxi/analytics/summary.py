@@ -119,6 +119,13 @@ def summarize(
     )
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values: np.unique without its hash path, which NumPy 2.4 takes when no
+    index, inverse or count is asked for and which runs ~80x slower on millions of int64 keys."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
 def _day_number(day: date) -> int:
     return int(np.datetime64(day, "D").astype(np.int64))
 

@@ -19,7 +19,7 @@ import datetime as dt
 import numpy as np
 
 from guanxi.analytics import bgnbd
-from guanxi.analytics.summary import DAYS_PER_WEEK, summarize
+from guanxi.analytics.summary import DAYS_PER_WEEK, distinct, summarize
 
 
 def repeat_purchase_curve(customer_ids, dates, *, calibration_end: dt.date, holdout_end: dt.date) -> dict:
@@ -27,7 +27,7 @@ def repeat_purchase_curve(customer_ids, dates, *, calibration_end: dt.date, hold
     days = np.asarray(dates, dtype="datetime64[D]").astype(np.int64)
     keep = days <= np.datetime64(holdout_end, "D").astype(np.int64)
     ids, cust = np.unique(customer_ids[keep], return_inverse=True)
-    pairs = np.unique(cust.astype(np.int64) * (1 << 32) + (days[keep] - days[keep].min(initial=0)))
+    pairs = distinct(cust.astype(np.int64) * (1 << 32) + (days[keep] - days[keep].min(initial=0)))
     pc, pd = pairs >> 32, (pairs & ((1 << 32) - 1)) + days[keep].min(initial=0)
     first = np.full(len(ids), np.iinfo(np.int64).max)
     np.minimum.at(first, pc, pd)
