@@ -25,6 +25,7 @@ STATIC = Path(__file__).parent / "static"
 PAGE_MODULES = [
     "guanxi.web.pages.signin",
     "guanxi.web.pages.dashboard",
+    "guanxi.web.pages.social",
     "guanxi.web.pages.analytics",
     "guanxi.web.pages.customers",
     "guanxi.web.pages.customer360",
