@@ -38,6 +38,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.member",
     "guanxi.web.pages.loyalty",
     "guanxi.web.pages.service",
+    "guanxi.web.pages.conversations",
 ]
 
 
