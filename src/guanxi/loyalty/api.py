@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from sqlalchemy import select
 
 from guanxi.customers import profiles
 from guanxi.db import utcnow
 from guanxi.deps import CustomerReader, CustomerWriter, LoyaltyAdjuster, LoyaltyConfigurer, OrderWriter, SessionDep
-from guanxi.errors import Invalid
+from guanxi.errors import Invalid, NotFound
 from guanxi.loyalty import (  # noqa: F401  (person_hooks registers the customer hooks)
-    catalogue, earning, person_hooks, points, referral, reports, rules as rules_engine, store, tiers,
+    catalogue, earning, membership, person_hooks, points, referral, reports, rules as rules_engine, store, tiers,
 )
+from guanxi.loyalty.models import MembershipPlan, Subscription
 from guanxi.loyalty.schemas import (
     AdjustmentCreate, AdjustmentPublic, EntryPublic, PointsPublic, PreviewCreate, PreviewPublic, RedemptionCreate,
-    ReferralCreate, ReferralPublic, ReferralsPublic,
+    ReferralCreate, ReferralPublic, ReferralsPublic, PlanWrite, PlanPublic, MembershipPaymentCreate,
+    MembershipPublic,
     RedemptionPublic, RewardCreate, RewardPublic, RewardUpdate, RulePublic, RuleCreate, RuleWrite, SettingsPublic,
     SettingsWrite, TierPublic, TierWrite,
 )
@@ -219,3 +222,46 @@ def create_referral(body: ReferralCreate, actor: CustomerWriter, session: Sessio
     session.commit()
     response.status_code = 201 if created else 200
     return ReferralPublic.model_validate(row)
+
+
+@router.get("/loyalty/plans", response_model=list[PlanPublic])
+def list_plans(actor: CustomerReader, session: SessionDep) -> list[PlanPublic]:
+    return [PlanPublic.model_validate(p) for p in session.scalars(select(MembershipPlan).order_by(MembershipPlan.code))]
+
+
+@router.put("/loyalty/plans/{code}", response_model=PlanPublic)
+def put_plan(code: Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")], body: PlanWrite,
+             actor: LoyaltyConfigurer, session: SessionDep, response: Response) -> PlanPublic:
+    if body.code != code:
+        raise Invalid("the code in the body differs from the path", errors=[{"loc": ["body", "code"], "msg": code}])
+    row, created = membership.put_plan(session, **body.model_dump())
+    session.commit()
+    response.status_code = 201 if created else 200
+    return PlanPublic.model_validate(row)
+
+
+@router.post("/customers/{customer_id}/membership/payments", response_model=MembershipPublic, status_code=201,
+             responses={200: {"model": MembershipPublic, "description": "This payment was recorded before"}})
+def pay_membership(customer_id: IdPath, body: MembershipPaymentCreate, actor: OrderWriter, session: SessionDep,
+                   response: Response) -> MembershipPublic:
+    """A payment webhook for a paid membership: starts or renews it (idempotent on external_id)."""
+    sub, created = membership.record_payment(session, customer_id, body.plan_code, body.external_id,
+                                             body.amount_minor, body.currency, paid_at=body.paid_at)
+    session.commit()
+    response.status_code = 201 if created else 200
+    return MembershipPublic.model_validate(sub)
+
+
+@router.post("/customers/{customer_id}/membership/cancellation", response_model=MembershipPublic)
+def cancel_membership(customer_id: IdPath, actor: OrderWriter, session: SessionDep) -> MembershipPublic:
+    sub = membership.cancel(session, customer_id)
+    session.commit()
+    return MembershipPublic.model_validate(sub)
+
+
+@router.get("/customers/{customer_id}/membership", response_model=MembershipPublic)
+def get_membership(customer_id: IdPath, actor: CustomerReader, session: SessionDep) -> MembershipPublic:
+    sub = session.get(Subscription, profiles.live_customer(session, customer_id).id)
+    if sub is None:
+        raise NotFound(f"customer {customer_id} has no membership")
+    return MembershipPublic.model_validate(sub)

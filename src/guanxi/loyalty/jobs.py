@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from guanxi.loyalty import earning, person_hooks, referral, tiers  # noqa: F401  (person_hooks registers on import)
+from guanxi.db import transaction
+from guanxi.loyalty import earning, membership, person_hooks, referral, tiers  # noqa: F401  (person_hooks registers on import)
 from guanxi.scheduler.registry import job
 
 
@@ -25,3 +26,10 @@ def expire_points(ctx) -> dict:
 @job("loyalty.evaluate_tiers", every="daily")
 def evaluate_tiers(ctx) -> dict:
     return tiers.evaluate_all(ctx.factory, now=ctx.now)
+
+
+@job("loyalty.memberships", every="hourly")
+def advance_memberships(ctx) -> dict:
+    """Paid memberships past their period: grace, then expired."""
+    with transaction(ctx.factory) as session:
+        return membership.advance(session, ctx.now)

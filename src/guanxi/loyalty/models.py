@@ -199,3 +199,47 @@ class Referral(Base):
     order_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class MembershipPlan(Base):
+    """A paid membership plan (付费会员): price per period, trial, benefits."""
+
+    __tablename__ = "loyalty_membership_plans"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    period_months: Mapped[int] = mapped_column(Integer)        # 1 monthly, 12 yearly
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    trial_days: Mapped[int] = mapped_column(Integer, default=0)
+    grace_days: Mapped[int] = mapped_column(Integer, default=7)
+    benefits: Mapped[dict] = mapped_column(JsonType, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Subscription(Base):
+    __tablename__ = "loyalty_subscriptions"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True, autoincrement=False)
+    plan_code: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12))  # trial | active | grace | cancelled | expired
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    period_end: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MembershipPayment(Base):
+    """One payment for a membership, idempotent on the payment provider's id (webhooks repeat)."""
+
+    __tablename__ = "loyalty_membership_payments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(100), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    plan_code: Mapped[str] = mapped_column(String(40))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    paid_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    period_end: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
-from guanxi.schemas import PublicModel, StrictModel
+from guanxi.schemas import PublicModel, StrictModel, Timestamp
 
 Key = Annotated[str, Field(min_length=1, max_length=100)]
 Points = Annotated[StrictInt, Field(ge=-10_000_000, le=10_000_000)]
@@ -201,3 +201,45 @@ class ReferralPublic(PublicModel):
 class ReferralsPublic(PublicModel):
     code: str
     referrals: list[ReferralPublic]
+
+
+class PlanWrite(StrictModel):
+    code: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    period_months: Literal[1, 3, 6, 12]
+    price_minor: Annotated[StrictInt, Field(ge=0)]
+    currency: Annotated[str, Field(min_length=3, max_length=3)]
+    trial_days: Annotated[StrictInt, Field(ge=0, le=90)] = 0
+    grace_days: Annotated[StrictInt, Field(ge=0, le=60)] = 7
+    benefits: dict[str, Any] = Field(default_factory=dict)
+    active: StrictBool = True
+
+
+class PlanPublic(PublicModel):
+    id: int
+    code: str
+    name: str
+    period_months: int
+    price_minor: int
+    currency: str
+    trial_days: int
+    grace_days: int
+    benefits: dict[str, Any]
+    active: bool
+
+
+class MembershipPaymentCreate(StrictModel):
+    plan_code: Annotated[str, Field(min_length=1, max_length=40)]
+    external_id: Annotated[str, Field(min_length=1, max_length=100)]
+    amount_minor: Annotated[StrictInt, Field(ge=0)]
+    currency: Annotated[str, Field(min_length=3, max_length=3)]
+    paid_at: Timestamp | None = None
+
+
+class MembershipPublic(PublicModel):
+    customer_id: int
+    plan_code: str
+    status: str
+    started_at: dt.datetime
+    period_end: dt.datetime
+    cancelled_at: dt.datetime | None
