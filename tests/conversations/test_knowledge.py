@@ -104,3 +104,30 @@ def test_terms_never_fail_and_rank_only_matches(text):
     search_text.terms(text)
     for i, score in search_text.rank(text, ["尺码表 size chart", "退货 returns"]):
         assert score > 0 and i in (0, 1)
+
+
+def test_suggestions_rank_articles_and_past_answers(client, runtime, auth, kb, make_customer, conv_cfg):
+    from guanxi.conversations import threads
+    from guanxi.db import transaction
+
+    old, _, _ = make_customer()
+    new, _, _ = make_customer()
+    with transaction(runtime.factory) as s:
+        past = threads.thread_for(s, runtime.cipher, "wechat", customer_id=old)
+        threads.receive(s, runtime.cipher, conv_cfg, past, "羊毛衫可以机洗吗")
+        threads.reply(s, runtime.cipher, past, "请冷水手洗，平铺晾干", "agent:ann")
+        threads.update(s, past, {"status": "closed"})
+        conv = threads.thread_for(s, runtime.cipher, "livechat", customer_id=new)
+        threads.receive(s, runtime.cipher, conv_cfg, conv, "羊毛衫能不能机洗")
+        conv_id = conv.id
+    got = client.get(f"/api/v1/conversations/{conv_id}/suggestions", headers=auth("service")).json()
+    assert got["articles"][0]["slug"] == "care"
+    assert got["answers"][0]["answer"] == "请冷水手洗，平铺晾干"
+
+
+def test_public_help_pages(client, kb):
+    page = client.get("/help", params={"q": "退货"}, headers={"Accept-Language": "zh-CN"})
+    assert page.status_code == 200 and "/help/zh-CN/returns" in page.text
+    article = client.get("/help/zh-CN/returns")
+    assert article.status_code == 200 and "签收之日起七天内" in article.text
+    assert client.get("/help/en/no-such").status_code == 404

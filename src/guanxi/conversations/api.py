@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from guanxi.conversations import agents, handoff, knowledge, sidebar, threads
+from guanxi.conversations import agents, handoff, knowledge, sidebar, suggest, threads
 from guanxi.conversations import customer_hooks as _customer_hooks  # noqa: F401  (timeline, export, erasure, merge)
 from guanxi.conversations import targets
 from guanxi.conversations.chat_api import router as chat_router
@@ -155,6 +155,12 @@ def customer_summary(conversation_id: IdPath, actor: Agent, session: SessionDep,
     if conv.customer_id is None:
         return {"anonymous": True, "visitor_id": conv.visitor_id}
     return sidebar.summary(session, runtime.cipher, conv.customer_id)
+
+
+@api.get("/conversations/{conversation_id}/suggestions")
+def suggestions(conversation_id: IdPath, actor: Agent, session: SessionDep, runtime: RuntimeDep) -> dict:
+    """For the customer's latest message: nearest knowledge-base articles and past answers that settled it."""
+    return suggest.suggestions(session, runtime.cipher, threads.get(session, conversation_id))
 
 
 @api.get("/conversation-agents", response_model=list[AgentPublic])

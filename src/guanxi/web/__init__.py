@@ -39,6 +39,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.loyalty",
     "guanxi.web.pages.service",
     "guanxi.web.pages.conversations",
+    "guanxi.web.pages.help",
 ]
 
 

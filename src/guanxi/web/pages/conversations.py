@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from guanxi.conversations import agents, canned, handoff, knowledge, sidebar, targets, threads
+from guanxi.conversations import agents, canned, handoff, knowledge, sidebar, suggest, targets, threads
 from guanxi.conversations.settings import get_conversation_settings
 from guanxi.db import utcnow
 from guanxi.deps import RuntimeDep, SessionDep
@@ -66,6 +66,8 @@ def _context(request: Request, session, runtime, conv, *, kb_query: str = "", ca
              error: str | None = None) -> dict:
     locale = "zh-CN" if state_of(request).locale.startswith("zh") else "en"
     draft = ""
+    # With no search of their own, the agent sees the articles nearest to the customer's latest message.
+    kb_query = kb_query or suggest.latest_question(session, runtime.cipher, conv)
     if canned_id:
         draft = canned.render(session, canned_id, {})
     return {
