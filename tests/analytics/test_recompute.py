@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -13,7 +15,7 @@ from guanxi.analytics.recompute import recompute
 from guanxi.analytics.rfm import SEGMENTS
 from guanxi.cli import _register, app
 from guanxi.db import transaction
-from guanxi.scheduler.registry import JOBS, load_job_modules
+from guanxi.scheduler.registry import CORE_JOB_MODULES, JOBS
 from tests.analytics.shop import AS_OF, seed_shop
 
 
@@ -72,5 +74,11 @@ def test_recompute_command_and_daily_job(runtime):
     reply = CliRunner().invoke(app, ["analytics", "recompute", "--as-of", AS_OF.isoformat(), "--json"])
     assert reply.exit_code == 0, reply.output
     assert json.loads(reply.output.strip().splitlines()[-1])["customers"] == 27
-    load_job_modules()
+    import guanxi.analytics.jobs  # noqa: F401  (what load_job_modules imports for the worker)
+
+    assert "guanxi.analytics.jobs" in CORE_JOB_MODULES
     assert JOBS["analytics.recompute"].every == "daily"
+    ctx = SimpleNamespace(factory=runtime.factory, settings=runtime.settings,
+                          now=dt.datetime(2026, 6, 30, 20, tzinfo=dt.UTC))  # 04:00 on 1 July in Shanghai
+    assert JOBS["analytics.recompute"].func(ctx)["period"] == "2026-07-01"
+    assert JOBS["analytics.recompute"].func(ctx)["customers"] == 27
