@@ -44,3 +44,13 @@ def test_signals_combine():
     items = [r(1, "质量非常好，物流也快，推荐大家购买！", "a", rating=1, label="positive"),
              r(2, "质量非常好，物流也快，推荐大家购买！", "b")]
     assert fraud.signals(items) == {1: [fraud.DUPLICATE, fraud.MISMATCH], 2: [fraud.DUPLICATE]}
+
+
+def test_minhash_candidates_find_near_duplicates_among_many_distinct_texts():
+    import random
+
+    rng = random.Random(3)
+    words = list("质量物流服务价格颜色尺码包装味道客服发货快递好差新鲜正品")
+    items = [r(i, "".join(rng.choice(words) for _ in range(30)), f"u{i}") for i in range(1500)]
+    items.append(r("copy", items[700].text[:-1] + "！", "someone-else"))
+    assert fraud.duplicates(items) == {700, "copy"}

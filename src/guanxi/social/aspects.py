@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from functools import cache
 
 from guanxi.social import sentiment
@@ -41,6 +42,8 @@ ASPECTS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 _CLAUSES = re.compile(r"[，,。.！!？?；;\n]+|\bbut\b|但是|可惜|不过", re.I)
 _EN_WORD = re.compile(r"[a-z]+")
+for _vocab in ASPECTS.values():
+    _vocab["en"] = frozenset(_vocab["en"])
 
 
 @cache
@@ -60,40 +63,68 @@ def words_of(text: str, lang: str) -> list[str]:
     return _EN_WORD.findall(text.lower())
 
 
-def _named(clause: str, lang: str) -> set[str]:
-    words = words_of(clause, lang)
-    found = set()
-    for aspect, vocab in ASPECTS.items():
-        keys = vocab[lang]
-        if lang == "zh":
-            # jieba may keep a keyword inside a longer word (快递小哥), so look inside words as well.
-            if any(k in w for w in words for k in keys):
-                found.add(aspect)
-        elif any(w in keys for w in words):
-            found.add(aspect)
-    return found
+@cache
+def _zh_aspect_patterns() -> dict[str, re.Pattern]:
+    return {a: re.compile("|".join(map(re.escape, v["zh"]))) for a, v in ASPECTS.items()}
 
 
-def aspects(text: str, lang: str | None = None) -> dict[str, float]:
+def _named(clause: str, words: list[str], lang: str) -> set[str]:
+    if lang == "zh":
+        # Search the clause's text: jieba may keep a keyword inside a longer word (快递小哥).
+        return {a for a, p in _zh_aspect_patterns().items() if p.search(clause)}
+    return {a for a, v in ASPECTS.items() if not v["en"].isdisjoint(words)}
+
+
+def _clauses(text: str, words: list[str], lang: str) -> list[tuple[str, list[str]]]:
+    if lang != "zh":
+        return [(c, _EN_WORD.findall(c.lower())) for c in _CLAUSES.split(text) if c and c.strip()]
+    out, current = [], []
+    for w in words:
+        if _CLAUSES.fullmatch(w):
+            if current:
+                out.append(("".join(current), current))
+            current = []
+        else:
+            current.append(w)
+    if current:
+        out.append(("".join(current), current))
+    return out
+
+
+def aspects(text: str, lang: str | None = None, *, words: list[str] | None = None) -> dict[str, float]:
     """{aspect: sentiment −1…1} for each aspect the text names (the mean over the clauses that name it)."""
     lang = lang or sentiment.language_of(text)
+    words = words if words is not None else words_of(text, lang)
     scores: dict[str, list[float]] = {}
-    for clause in _CLAUSES.split(text):
-        if not clause or not clause.strip():
-            continue
-        named = _named(clause, lang)
+    for clause, clause_words in _clauses(text, words, lang):
+        named = _named(clause, clause_words, lang)
         if named:
-            value = sentiment.score(clause, lang).score
+            value = sentiment.clause_score(clause, lang)
             for aspect in named:
                 scores.setdefault(aspect, []).append(value)
     return {a: round(sum(v) / len(v), 4) for a, v in sorted(scores.items())}
 
 
-def keywords(text: str, lang: str | None = None, *, limit: int = 8) -> list[str]:
+@dataclass(frozen=True)
+class Analysis:
+    sentiment: sentiment.Sentiment
+    aspects: dict[str, float]
+    keywords: list[str]
+
+
+def analyse(text: str) -> Analysis:
+    """Sentiment, aspects and keywords of one text, cutting it into words once."""
+    lang = sentiment.language_of(text)
+    words = words_of(text, lang)
+    return Analysis(sentiment.score(text, lang, words=words if lang == "zh" else None),
+                    aspects(text, lang, words=words), keywords(text, lang, words=words))
+
+
+def keywords(text: str, lang: str | None = None, *, limit: int = 8, words: list[str] | None = None) -> list[str]:
     """Content words for the dashboard's top keywords (two characters or more in Chinese, four letters in English)."""
     lang = lang or sentiment.language_of(text)
     out = []
-    for w in words_of(text, lang):
+    for w in (words if words is not None else words_of(text, lang)):
         if (lang == "zh" and len(w) >= 2 and sentiment.CJK.search(w) and w not in _ZH_STOP) or (lang == "en" and len(w) >= 4
                                                                            and w not in _EN_STOP):
             if w not in out:

@@ -17,7 +17,7 @@ from guanxi.db import utcnow
 from guanxi.dialect import insert_ignoring_conflicts
 from guanxi.errors import Invalid
 from guanxi.privacy.crypto import PiiCipher
-from guanxi.social import aspects, fraud, sentiment
+from guanxi.social import aspects, fraud
 from guanxi.social.models import Mention
 
 log = logging.getLogger(__name__)
@@ -89,12 +89,13 @@ def _order_customers(session: Session, items: list[MentionIn]) -> dict[int, int]
 
 
 def row_of(cipher: PiiCipher, item: MentionIn, customer_id: int | None, now: dt.datetime) -> dict:
-    felt = sentiment.score(item.text)
+    seen = aspects.analyse(item.text)
+    felt = seen.sentiment
     return {
         "platform": item.platform, "external_id": item.external_id, "kind": item.kind, "parent_id": item.parent_id,
         "url": item.url, "text": item.text, "lang": felt.lang, "sentiment": felt.score, "label": felt.label,
-        "override": (felt.override or "")[:100] or None, "aspects": aspects.aspects(item.text, felt.lang),
-        "keywords": aspects.keywords(item.text, felt.lang), "author_ref": item.author_ref,
+        "override": (felt.override or "")[:100] or None, "aspects": seen.aspects,
+        "keywords": seen.keywords, "author_ref": item.author_ref,
         "author_name_enc": cipher.encrypt(item.author_name, context="social_author") if item.author_name else None,
         "author_followers": max(0, item.author_followers), "author_since": item.author_since,
         "customer_id": customer_id, "product_sku": item.product_sku, "order_id": item.order_id, "rating": item.rating,

@@ -52,9 +52,27 @@ def _vader():
 
 
 def _snownlp(text: str) -> float:
+    """The library as shipped: its own segmenter, then its Bayes model (the baseline)."""
     from snownlp import SnowNLP
 
     return 2.0 * SnowNLP(text).sentiments - 1.0
+
+
+@cache
+def _snownlp_model():
+    from snownlp import normal
+    from snownlp.sentiment import classifier
+
+    return classifier.classifier, normal.filter_stop
+
+
+def _snownlp_jieba(text: str, words: list[str] | None = None) -> float:
+    """snownlp's Bayes model over jieba's words: the same model, ~20× faster than its character-HMM segmenter."""
+    from guanxi.social.aspects import words_of
+
+    model, filter_stop = _snownlp_model()
+    label, prob = model.classify(filter_stop(words if words is not None else words_of(text, "zh")))
+    return 2.0 * (prob if label == "pos" else 1 - prob) - 1.0
 
 
 def baseline(text: str, lang: str | None = None) -> Sentiment:
@@ -98,30 +116,35 @@ def _zh_words() -> list[tuple[str, float]]:
     return sorted(words, key=lambda item: -len(item[0]))  # longest first: 差远了 before 差
 
 
+@cache
+def _zh_regex() -> tuple[re.Pattern, dict[str, float]]:
+    weights = dict(_zh_words())
+    return re.compile("|".join(re.escape(w) for w, _ in _zh_words())), weights
+
+
 def zh_lexicon(text: str) -> tuple[float, int]:
-    """Sum of word polarities (negated by 不/没/无… just before, strengthened by 很/太… just before), hits."""
-    taken = [False] * len(text)
+    """Sum of word polarities (negated by 不/没/无… just before, strengthened by 很/太… just before), hits.
+
+    One pass, left to right, the longest word at each place (差远了 before 差)."""
+    pattern, weights = _zh_regex()
     total, hits = 0.0, 0
-    for word, polarity in _zh_words():
-        start = text.find(word)
-        while start >= 0:
-            end = start + len(word)
-            if not any(taken[start:end]):
-                taken[start:end] = [True] * len(word)
-                before = _clause_before(text, start)
-                weight = polarity
-                if any(n in before for n in lexicon.ZH_NEGATORS):
-                    weight = -0.6 * polarity
-                elif any(i in before for i in lexicon.ZH_INTENSIFIERS):
-                    weight *= 1.3
-                total += weight
-                hits += polarity != 0
-            start = text.find(word, end)
+    for m in pattern.finditer(text):
+        polarity = weights[m.group(0)]
+        if not polarity:
+            continue
+        before = _clause_before(text, m.start())
+        weight = polarity
+        if any(n in before for n in lexicon.ZH_NEGATORS):
+            weight = -0.6 * polarity
+        elif any(i in before for i in lexicon.ZH_INTENSIFIERS):
+            weight *= 1.3
+        total += weight
+        hits += 1
     return total, hits
 
 
-def _zh_score(text: str) -> float:
-    library = _snownlp(text)
+def _zh_score(text: str, words: list[str] | None = None) -> float:
+    library = _snownlp_jieba(text, words)
     total, hits = zh_lexicon(text)
     if hits:
         return 0.75 * math.tanh(total / 1.2) + 0.25 * library
@@ -152,9 +175,20 @@ def _en_score(text: str) -> float:
     return max(-1.0, min(1.0, score))
 
 
-def score(text: str, lang: str | None = None) -> Sentiment:
+def clause_score(text: str, lang: str) -> float:
+    """A cheaper score for one clause of a text (aspects): the word lists and VADER, without snownlp."""
+    if lang == "zh":
+        total, hits = zh_lexicon(text)
+        value = math.tanh(total / 1.2) if hits else 0.0
+    else:
+        value = _en_score(text)
+    return OVERRIDE_SCORE if _override(text) else value
+
+
+def score(text: str, lang: str | None = None, *, words: list[str] | None = None) -> Sentiment:
+    """`words`: the text already cut by jieba (Chinese), to save cutting it twice."""
     lang = lang or language_of(text)
-    value = _zh_score(text) if lang == "zh" else _en_score(text)
+    value = _zh_score(text, words) if lang == "zh" else _en_score(text)
     forced = _override(text)
     if forced:
         value = min(value, OVERRIDE_SCORE)
