@@ -22,6 +22,7 @@ def test_segments_and_cohorts_page(runtime, staff_client):
     html = page.text
     assert 'id="segments"' in html and 'data-segment="champions"' in html and 'id="cohorts"' in html
     assert "Champions" in html and "data-analytics-chart" in html and 'href="/analytics"' in html
+    assert 'id="at-risk"' not in html  # analysts see aggregates only
     zh = staff_client("analyst", locale="zh-CN").get("/analytics").text
     assert "冠军客户" in zh and "按首单月份的同期群留存" in zh
 
@@ -29,6 +30,7 @@ def test_segments_and_cohorts_page(runtime, staff_client):
 def test_holdout_page_charts_expected_against_actual(runtime, staff_client):
     _ready(runtime)
     client = staff_client("operations")
+    assert 'id="at-risk"' in client.get("/analytics").text
     page = client.get("/analytics/holdout", params={"calibration_end": "2025-12-31", "holdout_end": "2026-06-30"})
     assert page.status_code == 200, page.text
     assert 'id="tracking"' in page.text and 'data-kpi="holdout_expected"' in page.text

@@ -176,3 +176,11 @@ def member_rows(session: Session, rule: segment_rules.Rule):
     stmt = (select(S.customer_id, *(getattr(S, f) for f in EXPORT_FIELDS))
             .join(members, members.c.customer_id == S.customer_id).order_by(S.customer_id))
     yield from session.execute(stmt.execution_options(yield_per=5000))
+
+
+def at_risk_list(session: Session, *, limit: int = 20) -> list[dict]:
+    """The most valuable customers in the at-risk stage: who a win-back should reach first."""
+    rows = session.execute(select(S.customer_id, S.segment, S.clv_minor, S.currency, S.churn_risk, S.recency_days)
+                           .where(S.lifecycle_stage == Stage.AT_RISK.value, S.clv_minor.is_not(None))
+                           .order_by(S.clv_minor.desc(), S.customer_id).limit(limit))
+    return [dict(r._mapping) for r in rows]

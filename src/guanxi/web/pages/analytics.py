@@ -58,8 +58,9 @@ def analytics_page(request: Request, actor: page_for(Perm.analytics_read), sessi
     cohort_chart = {"kind": "heatmap", "rows": [c["cohort"] for c in k["cohorts"]], "columns": list(range(width)),
                     "cells": [[j, i, round(v * 100, 1)] for i, c in enumerate(k["cohorts"])
                               for j, v in enumerate(c["retention"])]}
+    at_risk = reports.at_risk_list(session) if actor.can(Perm.customers_write) else None
     return render(request, "analytics/index.html", {
-        "rfm": rfm, "moves": moves, "k": k, "stages": stages, "width": width,
+        "rfm": rfm, "moves": moves, "k": k, "stages": stages, "width": width, "at_risk": at_risk, "labels": labels,
         "segment_chart": json.dumps(segment_chart, ensure_ascii=False), "cohort_chart": json.dumps(cohort_chart),
     })
 
