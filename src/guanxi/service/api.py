@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from guanxi.deps import CurrentActor, RuntimeDep, SessionDep, allowed
 from guanxi.errors import Conflict, Forbidden, Invalid
-from guanxi.service import abuse, categories, incidents, notify, reports, resolution, returns, surveys, teams, tickets
+from guanxi.service import abuse, actions, categories, incidents, notify, reports, resolution, returns, surveys, teams, tickets
 from guanxi.service import customer_hooks as _customer_hooks  # noqa: F401  (timeline, export, erasure, merge)
 from guanxi.service.models import Ticket
 from guanxi.service.schemas import (
-    AccuracyPublic, AgentCreate, IncidentCreate, IncidentPublic, IncidentReply, IncidentResolution, IncidentTickets, AgentPublic, AttachmentCreate, CategoryPublic, CategorySave, MessageCreate,
+    AccuracyPublic, ActionCreate, ActionPublic, ActionTransition, AgentCreate, IncidentCreate, IncidentPublic, IncidentReply, IncidentResolution, IncidentTickets, AgentPublic, AttachmentCreate, CategoryPublic, CategorySave, MessageCreate,
     MessagePublic, ResolutionCreate, ResolutionReply, ReturnCreate, ReturnPublic, ReturnTransition, SlaTarget,
     SurveyAnswer, SurveyAnswered, SurveyCreate, SurveySent, TeamCreate, TeamPublic, TicketCreate, TicketPublic,
     TicketsPage, TicketSummary, TicketUpdate, TransitionCreate,
@@ -318,3 +318,31 @@ def resolve_incident(incident_id: IdPath, body: IncidentResolution, actor: Ticke
     incidents.resolve_all(session, cfg, incident, body.root_cause, body.note, actor)
     session.commit()
     return _incident_public(session, incident)
+
+
+def _action_public(session, action) -> ActionPublic:
+    return ActionPublic.model_validate(action).model_copy(update=actions.complaint_rates(session, action))
+
+
+@router.post("/service/actions", response_model=ActionPublic, status_code=201)
+def create_action(body: ActionCreate, actor: TicketWorker, session: SessionDep) -> ActionPublic:
+    """An improvement action from a root cause, owned by a team, due on a date."""
+    action = actions.create(session, **body.model_dump())
+    session.commit()
+    return _action_public(session, action)
+
+
+@router.get("/service/actions", response_model=list[ActionPublic])
+def list_actions(actor: TicketWorker, session: SessionDep,
+                 status: Annotated[str | None, Query(pattern="^(open|in_progress|done|dropped)$")] = None
+                 ) -> list[ActionPublic]:
+    return [_action_public(session, a) for a in actions.list_actions(session, status)]
+
+
+@router.post("/service/actions/{action_id}/transitions", response_model=ActionPublic)
+def move_action(action_id: IdPath, body: ActionTransition, actor: TicketWorker, session: SessionDep,
+                runtime: RuntimeDep) -> ActionPublic:
+    """Move the action; when it is done every complainant affected is told through care."""
+    action = actions.move(session, runtime.cipher, actions.get(session, action_id), body.status)
+    session.commit()
+    return _action_public(session, action)

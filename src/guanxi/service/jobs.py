@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from guanxi.db import transaction
 from guanxi.scheduler.registry import job
-from guanxi.service import escalation, notify
+from guanxi.service import care_messages, escalation, notify
 from guanxi.service.settings import get_service_settings
 
 
@@ -34,3 +34,16 @@ def follow_ups(ctx) -> dict:
     with transaction(ctx.factory) as session:
         done = escalation.follow_ups(session, cfg, today, ctx.now)
     return {"follow_ups": len(done)}
+
+
+@job("service.progress_updates", every="hourly")
+def progress_updates(ctx) -> dict:
+    """Customers with an open ticket get an update every GUANXI_SERVICE_PROGRESS_HOURS, through care."""
+    from guanxi.privacy.crypto import PiiCipher
+    from guanxi.privacy.secrets import read_secrets
+
+    path = ctx.settings.secrets_path
+    cipher = PiiCipher(read_secrets(path), reload=lambda: read_secrets(path))
+    with transaction(ctx.factory) as session:
+        queued = care_messages.progress_updates(session, cipher, ctx.now, get_service_settings().progress_hours)
+    return {"queued": len(queued)}

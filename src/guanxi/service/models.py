@@ -224,3 +224,21 @@ class Survey(Base):
     follow_up_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
 
     __table_args__ = (UniqueConstraint("kind", "ticket_id"),)
+
+
+class ImprovementAction(Base):
+    """From a root cause to an action with an owning team, a due date and a status (the closed loop)."""
+
+    __tablename__ = "service_improvement_actions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    root_cause: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str | None] = mapped_column(String(40))
+    subcategory: Mapped[str | None] = mapped_column(String(40))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("service_teams.id", ondelete="SET NULL"))
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")   # open | in_progress | done | dropped
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    customers_told: Mapped[int] = mapped_column(Integer, default=0)

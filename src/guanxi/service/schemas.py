@@ -126,6 +126,19 @@ class IncidentResolution(StrictModel):
     note: Annotated[str, Field(max_length=5000)] = ""
 
 
+class ActionCreate(StrictModel):
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    root_cause: Annotated[str, Field(min_length=1, max_length=100)]
+    category: Code | None = None
+    subcategory: Code | None = None
+    team_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    due_on: Annotated[dt.date | None, Field(strict=False, description="YYYY-MM-DD")] = None
+
+
+class ActionTransition(StrictModel):
+    status: Literal["open", "in_progress", "done", "dropped"]
+
+
 # --- replies ------------------------------------------------------------------------------------
 
 class AttachmentPublic(PublicModel):
@@ -283,3 +296,19 @@ class IncidentPublic(PublicModel):
     created_at: dt.datetime
     resolved_at: dt.datetime | None
     ticket_ids: list[int] = []
+
+
+class ActionPublic(PublicModel):
+    id: int
+    title: str
+    root_cause: str
+    category: str | None
+    subcategory: str | None
+    team_id: int | None
+    due_on: dt.date | None
+    status: str
+    created_at: dt.datetime
+    done_at: dt.datetime | None
+    customers_told: int
+    before_per_week: float | None = None
+    after_per_week: float | None = None

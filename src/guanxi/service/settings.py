@@ -24,6 +24,7 @@ class ServiceSettings(BaseSettings):
     reopen_days: int = Field(default=7, ge=0)            # a customer reply within this reopens a closed ticket
     close_after_days: int = Field(default=3, ge=1)        # resolved → closed when the customer stays quiet
     follow_up_days: int = Field(default=3, ge=0)
+    progress_hours: int = Field(default=24, ge=1)         # an open ticket's customer hears from us this often
     survey_days: int = Field(default=14, ge=1)            # a survey link works this long
     attachment_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     attachment_types: list[str] = Field(default_factory=lambda: [

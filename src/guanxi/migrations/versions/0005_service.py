@@ -50,6 +50,21 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_categories')),
     sa.UniqueConstraint('category', 'code', name=op.f('uq_ticket_categories_category_code'))
     )
+    op.create_table('service_improvement_actions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('root_cause', sa.String(length=100), nullable=False),
+    sa.Column('category', sa.String(length=40), nullable=True),
+    sa.Column('subcategory', sa.String(length=40), nullable=True),
+    sa.Column('team_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_at', guanxi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('done_at', guanxi.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('customers_told', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['service_teams.id'], name=op.f('fk_service_improvement_actions_team_id_service_teams'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_improvement_actions'))
+    )
     op.create_table('service_agents',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('team_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -279,5 +294,6 @@ def downgrade() -> None:
 
     op.drop_table('service_agents')
     op.drop_table('ticket_categories')
+    op.drop_table('service_improvement_actions')
     op.drop_table('service_teams')
     op.drop_table('service_incidents')
