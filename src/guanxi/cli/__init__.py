@@ -20,6 +20,7 @@ def _register() -> None:
     from guanxi.cli import loyalty  # noqa: F401
     from guanxi.cli import service  # noqa: F401
     from guanxi.cli import care  # noqa: F401
+    from guanxi.cli import social  # noqa: F401
 
 
 def main() -> None:
