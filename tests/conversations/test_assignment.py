@@ -60,12 +60,13 @@ def test_rotation_spreads_chats_over_equal_agents():
     assert picks == [1, 2, 3, 1, 2, 3]
 
 
-agents_st = st.lists(st.builds(agent, id=st.integers(1, 20), status=st.sampled_from(["online", "away", "offline"]),
-                               skills=st.sets(st.sampled_from(["*", "vip", "pre_sales", "complaint"])),
-                               load=st.integers(0, 6), cap=st.integers(1, 5)), max_size=8, unique_by=lambda a: a.id)
+agents_st = st.lists(st.tuples(st.sampled_from(["online", "away", "offline"]),
+                               st.sets(st.sampled_from(["*", "vip", "pre_sales", "complaint"])),
+                               st.integers(0, 6), st.integers(1, 5)), max_size=8).map(
+    lambda rows: [agent(i + 1, status=s, skills=sk, load=load, cap=cap) for i, (s, sk, load, cap) in enumerate(rows)])
 
 
-@given(agents_st, st.sampled_from([None, "pre_sales", "complaint"]), st.booleans(), st.none() | st.integers(1, 20))
+@given(agents_st, st.sampled_from([None, "pre_sales", "complaint"]), st.booleans(), st.none() | st.integers(1, 10))
 def test_never_over_cap_never_away_always_skilled(agents, skill, vip, dedicated):
     choice = choose(agents, Need(skill=skill, vip=vip, dedicated_agent_id=dedicated))
     if choice.agent_id is None:
