@@ -54,23 +54,29 @@ class RefundFact:
 
 
 def paid_orders(session: Session, after_id: int = 0, limit: int = 1000, *, changed_since: dt.datetime | None = None,
-                through_id: int | None = None) -> list[PaidOrder]:
-    """Paid orders of live customers with ids after `after_id`, in id order.
+                through_id: int | None = None) -> tuple[list[PaidOrder], int | None]:
+    """Paid orders of live customers with ids after `after_id`, in id order, and the last id looked at
+    (None when there was nothing left: the page may hold fewer orders than were scanned).
 
     With `changed_since` and `through_id`: the orders up to that id changed since then (a
     pending order paid later, which the pass by id has gone beyond).
     """
     o = Order.__table__.c
+    # Orders alone, by primary key: joining customers here lets the planner walk customers and sort.
     stmt = (select(o.id, o.customer_id, o.placed_at, o.updated_at, o.currency, o.total_minor, o.discount_minor,
-                   o.shipping_minor, o.refunded_minor, o.channel, o.store, Customer.timezone)
-            .join(Customer, Customer.id == o.customer_id)
-            .where(o.status.in_(PAID), Customer.status == "active")
-            .where(o.id > after_id).order_by(o.id).limit(limit))
+                   o.shipping_minor, o.refunded_minor, o.channel, o.store)
+            .where(o.id > after_id, o.status.in_(PAID)).order_by(o.id).limit(limit))
     if changed_since is not None:
         stmt = stmt.where(o.updated_at >= changed_since, o.id <= through_id)
     rows = session.execute(stmt).all()
     if not rows:
-        return []
+        return [], None
+    live = dict(session.execute(select(Customer.id, Customer.timezone).where(
+        Customer.id.in_({r.customer_id for r in rows}), Customer.status == "active")).all())
+    last_id = rows[-1].id
+    rows = [r for r in rows if r.customer_id in live]
+    if not rows:
+        return [], last_id
     ids = [r.id for r in rows]
     lines = defaultdict(list)
     for l in session.execute(select(OrderLine.order_id, OrderLine.sku, OrderLine.quantity, OrderLine.unit_price_minor,
@@ -84,8 +90,9 @@ def paid_orders(session: Session, after_id: int = 0, limit: int = 1000, *, chang
             or_(earlier.placed_at < Order.placed_at, and_(earlier.placed_at == Order.placed_at, earlier.id < Order.id))
         ).exists())))
     return [PaidOrder(r.id, r.customer_id, r.placed_at, r.updated_at, r.currency, r.total_minor, r.discount_minor,
-                      r.shipping_minor, r.refunded_minor, r.channel, r.store, r.timezone or "UTC", r.id in firsts,
-                      tuple(lines[r.id])) for r in rows]
+                      r.shipping_minor, r.refunded_minor, r.channel, r.store, live[r.customer_id] or "UTC",
+                      r.id in firsts,
+                      tuple(lines[r.id])) for r in rows], last_id
 
 
 def refunds_after(session: Session, after_id: int, limit: int = 1000) -> list[RefundFact]:

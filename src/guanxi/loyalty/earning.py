@@ -233,18 +233,19 @@ def credit_paid_orders(factory, *, now: dt.datetime, batch: int = 2000) -> dict:
     for after, since in passes:
         while True:
             with factory() as session:
-                orders = loyalty_feed.paid_orders(session, after, batch, changed_since=since,
-                                                  through_id=start_id if since is not None else None)
+                orders, scanned = loyalty_feed.paid_orders(session, after, batch, changed_since=since,
+                                                            through_id=start_id if since is not None else None)
                 if orders:
                     got = credit_batch(session, orders, RuleBook(session), now=now)
                     credited, points = credited + got[0], points + got[1]
-                    after = orders[-1].id
+                if scanned is not None:
+                    after = scanned
                     if since is None:
                         top = max(top, after)
                         cursor = _read_cursor(session, "orders")
                         cursor.position = max(cursor.position, top)
                 session.commit()
-            if len(orders) < batch:
+            if scanned is None:
                 break
     with factory() as session:
         cursor = _read_cursor(session, "orders")
