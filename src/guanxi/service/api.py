@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from guanxi.deps import CurrentActor, RuntimeDep, SessionDep, allowed
 from guanxi.errors import Conflict, Forbidden, Invalid
-from guanxi.service import abuse, actions, categories, incidents, notify, reports, resolution, returns, surveys, teams, tickets
+from guanxi.service import abuse, actions, categories, quality_reviews, incidents, notify, reports, resolution, returns, surveys, teams, tickets
 from guanxi.service import customer_hooks as _customer_hooks  # noqa: F401  (timeline, export, erasure, merge)
 from guanxi.service.models import Ticket
 from guanxi.service.schemas import (
-    AccuracyPublic, ActionCreate, ActionPublic, ActionTransition, AgentCreate, IncidentCreate, IncidentPublic, IncidentReply, IncidentResolution, IncidentTickets, AgentPublic, AttachmentCreate, CategoryPublic, CategorySave, MessageCreate,
+    AccuracyPublic, QualityReviewCreate, ActionCreate, ActionPublic, ActionTransition, AgentCreate, IncidentCreate, IncidentPublic, IncidentReply, IncidentResolution, IncidentTickets, AgentPublic, AttachmentCreate, CategoryPublic, CategorySave, MessageCreate,
     MessagePublic, ResolutionCreate, ResolutionReply, ReturnCreate, ReturnPublic, ReturnTransition, SlaTarget,
     SurveyAnswer, SurveyAnswered, SurveyCreate, SurveySent, TeamCreate, TeamPublic, TicketCreate, TicketPublic,
     TicketsPage, TicketSummary, TicketUpdate, TransitionCreate,
@@ -346,3 +346,32 @@ def move_action(action_id: IdPath, body: ActionTransition, actor: TicketWorker, 
     action = actions.move(session, runtime.cipher, actions.get(session, action_id), body.status)
     session.commit()
     return _action_public(session, action)
+
+
+@router.get("/service/quality/sample", response_model=list[TicketSummary])
+def quality_sample(actor: TicketWorker, session: SessionDep,
+                   days: Annotated[int, Query(ge=1, le=365)] = 7,
+                   size: Annotated[int, Query(ge=1, le=200)] = 20) -> list[TicketSummary]:
+    """Closed tickets of the last `days`, not yet reviewed, picked at random for a lead to score."""
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    return [TicketSummary.model_validate(t) for t in quality_reviews.sample(session, since, size)]
+
+
+@router.post("/tickets/{ticket_id}/quality-review", status_code=201)
+def quality_review(ticket_id: IdPath, body: QualityReviewCreate, actor: TicketWorker, session: SessionDep) -> dict:
+    """Score a resolved or closed ticket against the checklist (GET /service/quality/checklist)."""
+    row = quality_reviews.review(session, tickets.get(session, ticket_id), body.answers, actor.ref, body.comment)
+    session.commit()
+    return {"id": row.id, "ticket_id": row.ticket_id, "agent_id": row.agent_id, "score": row.score}
+
+
+@router.get("/service/quality/checklist")
+def quality_checklist(actor: TicketWorker) -> dict[str, str]:
+    return quality_reviews.CHECKLIST
+
+
+@router.get("/service/quality/scorecard")
+def quality_scorecard(actor: TicketWorker, session: SessionDep,
+                      days: Annotated[int, Query(ge=1, le=3660)] = 30) -> list[dict]:
+    """Per agent: reviews and their average score, CSAT, SLA attainment over the last `days`."""
+    return quality_reviews.scorecard(session, dt.datetime.now(dt.UTC) - dt.timedelta(days=days))

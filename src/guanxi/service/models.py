@@ -242,3 +242,18 @@ class ImprovementAction(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     customers_told: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QualityReview(Base):
+    """A lead's score of one closed ticket against the checklist (质检)."""
+
+    __tablename__ = "service_quality_reviews"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), unique=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("service_agents.id", ondelete="SET NULL"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    answers: Mapped[dict] = mapped_column(JsonType, default=dict)     # checklist item → passed
+    score: Mapped[float] = mapped_column(Float)                        # 0..100
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

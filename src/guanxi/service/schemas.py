@@ -139,6 +139,11 @@ class ActionTransition(StrictModel):
     status: Literal["open", "in_progress", "done", "dropped"]
 
 
+class QualityReviewCreate(StrictModel):
+    answers: dict[Annotated[str, Field(max_length=40)], bool] = Field(min_length=1, max_length=20)
+    comment: Annotated[str, Field(max_length=2000)] = ""
+
+
 # --- replies ------------------------------------------------------------------------------------
 
 class AttachmentPublic(PublicModel):

@@ -237,6 +237,23 @@ def upgrade() -> None:
     with op.batch_alter_table('ticket_returns', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ticket_returns_ticket_id'), ['ticket_id'], unique=False)
 
+    op.create_table('service_quality_reviews',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ticket_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('agent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('reviewer', sa.String(length=200), nullable=False),
+    sa.Column('answers', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('score', sa.Float(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('at', guanxi.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agent_id'], ['service_agents.id'], name=op.f('fk_service_quality_reviews_agent_id_service_agents'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_service_quality_reviews_ticket_id_tickets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_quality_reviews')),
+    sa.UniqueConstraint('ticket_id', name=op.f('uq_service_quality_reviews_ticket_id'))
+    )
+    with op.batch_alter_table('service_quality_reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_quality_reviews_agent_id'), ['agent_id'], unique=False)
+
     op.create_table('ticket_attachments',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('message_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -288,6 +305,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tickets_sla_due')
         batch_op.drop_index(batch_op.f('ix_tickets_customer_id'))
 
+    with op.batch_alter_table('service_quality_reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_quality_reviews_agent_id'))
+    op.drop_table('service_quality_reviews')
     op.drop_table('tickets')
     with op.batch_alter_table('service_agents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_agents_team_id'))
