@@ -100,3 +100,30 @@ def test_a_flooding_visitor_is_throttled_and_others_still_get_through(client, ch
 def test_widget_script_is_served(client):
     r = client.get("/static/js/guanxi-chat.js")
     assert r.status_code == 200 and "/api/v1/chat" in r.text and "EventSource" in r.text
+
+
+def test_a_reply_reaches_the_waiting_visitor_at_once(client, runtime, chat, auth):
+    import threading
+    import time
+
+    me = _visitor(client)
+    client.post("/api/v1/chat/messages", json={"text": "在吗"}, headers=me)
+    first = client.get("/api/v1/chat/messages", headers=me).json()["messages"][0]["id"]
+    with transaction(runtime.factory) as s:
+        [conv] = threads.inbox(s, channel="livechat")
+        conv_id = conv.id
+    got: dict = {}
+
+    def wait_for_reply():
+        start = time.monotonic()
+        r = client.get("/api/v1/chat/messages", params={"after": first, "wait": 10}, headers=me)
+        got["messages"], got["waited"] = r.json()["messages"], time.monotonic() - start
+
+    waiter = threading.Thread(target=wait_for_reply)
+    waiter.start()
+    time.sleep(0.5)
+    assert client.post(f"/api/v1/conversations/{conv_id}/replies", json={"body": "在的"},
+                       headers=auth("service")).status_code == 201
+    waiter.join(10)
+    assert [m["text"] for m in got["messages"]] == ["在的"]
+    assert got["waited"] < 1.9, "woken by the reply, not by the 2-second re-read"

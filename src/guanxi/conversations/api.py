@@ -12,6 +12,7 @@ from guanxi.conversations import agents, handoff, knowledge, sidebar, suggest, t
 from guanxi.conversations import customer_hooks as _customer_hooks  # noqa: F401  (timeline, export, erasure, merge)
 from guanxi.conversations import targets
 from guanxi.conversations.chat_api import router as chat_router
+from guanxi.conversations.fanout import FANOUT
 from guanxi.conversations.kb_api import router as kb_router
 from guanxi.conversations.models import Conversation
 from guanxi.conversations.schemas import (
@@ -95,6 +96,7 @@ def reply(conversation_id: IdPath, body: ReplyCreate, actor: Agent, session: Ses
         knowledge.mark_sent(session, body.article_id)
     msg = threads.reply(session, runtime.cipher, conv, body.body, actor.ref, article_id=body.article_id)
     session.commit()
+    FANOUT.notify(conv.id)
     return MessagePublic.model_validate({**{c: getattr(msg, c) for c in MessagePublic.model_fields if c != "body"},
                                          "body": body.body})
 

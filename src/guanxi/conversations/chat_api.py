@@ -18,6 +18,7 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from guanxi.conversations import livechat
+from guanxi.conversations.fanout import FANOUT
 from guanxi.conversations.ratelimit import SlidingWindow
 from guanxi.conversations.settings import ConversationSettings, get_conversation_settings
 from guanxi.db import transaction
@@ -93,9 +94,37 @@ def post_message(body: ChatMessageCreate, request: Request, response: Response, 
 
 
 def _updates(runtime, token: str | None, after: int) -> list[dict]:
+    return _thread_and_updates(runtime, token, after)[1]
+
+
+def _thread_and_updates(runtime, token: str | None, after: int) -> tuple[int | None, list[dict]]:
     with runtime.factory() as session:
         visitor = livechat.visitor_for(session, runtime.secrets.session_secret, token)
-        return livechat.updates(session, runtime.cipher, visitor, after)
+        conv = livechat.current_thread(session, visitor)
+        return (conv.id if conv else None), livechat.updates(session, runtime.cipher, visitor, after)
+
+
+async def _next(runtime, token: str | None, after: int, timeout: float) -> list[dict]:
+    """Messages after `after`, waiting up to `timeout` for a reply to be committed (woken by FANOUT)."""
+    conv_id, items = await run_in_threadpool(_thread_and_updates, runtime, token, after)
+    if items or timeout <= 0:
+        return items
+    if conv_id is None:   # nothing said yet: nothing to be woken for
+        await asyncio.sleep(min(timeout, 1.0))
+        return []
+    item = FANOUT.listen(conv_id)
+    try:
+        # Listening first, then reading again: a reply committed in between still wakes us.
+        _, items = await run_in_threadpool(_thread_and_updates, runtime, token, after)
+        if not items:
+            try:
+                await asyncio.wait_for(item[1].wait(), timeout)
+            except TimeoutError:
+                return []
+            _, items = await run_in_threadpool(_thread_and_updates, runtime, token, after)
+    finally:
+        FANOUT.forget(conv_id, item)
+    return items
 
 
 @router.get("/messages")
@@ -106,10 +135,9 @@ async def poll_messages(response: Response, runtime: RuntimeDep, cfg: SettingsDe
     """Messages after `after`; with `wait`, hold the request (long-poll) until there is one or time is up."""
     deadline = time.monotonic() + min(wait, cfg.poll_seconds)
     while True:
-        items = await run_in_threadpool(_updates, runtime, x_chat_visitor or visitor, after)
+        items = await _next(runtime, x_chat_visitor or visitor, after, min(2.0, deadline - time.monotonic()))
         if items or time.monotonic() >= deadline:
             break
-        await asyncio.sleep(0.25)
     response.headers.update(CORS)
     return {"messages": items}
 
@@ -126,10 +154,10 @@ async def stream(request: Request, runtime: RuntimeDep, visitor: Annotated[str, 
         seen, until = start, time.monotonic() + seconds
         yield "retry: 1000\n\n"
         while time.monotonic() < until and not await request.is_disconnected():
-            for item in await run_in_threadpool(_updates, runtime, visitor, seen):
+            # Woken at once by a reply in this process; every 2 s otherwise (replies from other processes).
+            for item in await _next(runtime, visitor, seen, min(2.0, until - time.monotonic())):
                 seen = item["id"]
                 yield f"id: {item['id']}\nevent: message\ndata: {json.dumps(item, ensure_ascii=False)}\n\n"
-            await asyncio.sleep(0.25)
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={**CORS, "Cache-Control": "no-store", "X-Accel-Buffering": "no"})

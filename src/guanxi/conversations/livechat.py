@@ -90,10 +90,14 @@ def identify(session: Session, cipher: PiiCipher, visitor: ChatVisitor, customer
     return mine
 
 
+def current_thread(session: Session, visitor: ChatVisitor) -> Conversation | None:
+    return session.scalar(select(Conversation).where(Conversation.thread_key.in_(
+        [f"{CHANNEL}:dm:v{visitor.id}", f"{CHANNEL}:dm:c{visitor.customer_id}"])).order_by(Conversation.id.desc()))
+
+
 def updates(session: Session, cipher: PiiCipher, visitor: ChatVisitor, after_id: int = 0) -> list[dict]:
     """What the visitor sees: their messages and the shop's replies (never internal notes), after an id."""
-    conv = session.scalar(select(Conversation).where(Conversation.thread_key.in_(
-        [f"{CHANNEL}:dm:v{visitor.id}", f"{CHANNEL}:dm:c{visitor.customer_id}"])).order_by(Conversation.id.desc()))
+    conv = current_thread(session, visitor)
     if conv is None:
         return []
     return [{"id": m.id, "from": "visitor" if m.direction == "in" else "shop", "text": threads.body_of(cipher, m),

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from guanxi.conversations import agents, canned, handoff, knowledge, sidebar, suggest, targets, threads
+from guanxi.conversations.fanout import FANOUT
 from guanxi.conversations.settings import get_conversation_settings
 from guanxi.db import utcnow
 from guanxi.deps import RuntimeDep, SessionDep
@@ -113,7 +114,10 @@ def reply(conversation_id: int, request: Request, actor: Worker, session: Sessio
             threads.reply(session, runtime.cipher, conv, body, actor.ref, article_id=article_id)
     except GuanxiError as exc:
         error = exc
-    return _done(request, session, runtime, conversation_id, error)
+    reply_page = _done(request, session, runtime, conversation_id, error)
+    if error is None:
+        FANOUT.notify(conversation_id)   # after the commit in _done: the visitor's stream reads it at once
+    return reply_page
 
 
 @router.post("/inbox/{conversation_id}/update")
