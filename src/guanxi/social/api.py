@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -141,9 +142,11 @@ def run_detection(body: DetectionCreate, actor: SocialManager, runtime: RuntimeD
     """Run the hourly detection for one hour now (the job does this every hour for the hour just past)."""
     from guanxi.social.jobs import detect_for_hour
 
-    if body.hour > utcnow():
-        raise Invalid("that hour has not happened yet")
-    return detect_for_hour(runtime.factory, runtime.settings, social, body.hour, utcnow())
+    now = utcnow()
+    if not now - dt.timedelta(days=366) <= body.hour <= now:
+        raise Invalid("the hour must be within the last year, and past",
+                      errors=[{"loc": ["body", "hour"], "msg": "within the last 366 days"}])
+    return detect_for_hour(runtime.factory, runtime.settings, social, body.hour, now)
 
 
 @router.post("/social/connectors/{platform}/polls", response_model=PollPublic)
