@@ -68,49 +68,37 @@ def _mentions(request: Request, actor, session, label: str = "", platform: str =
     }, fragment=None if error else "social/_mentions_table.html", status=422 if error else 200)
 
 
-def _back(request: Request, session, error: GuanxiError | None, to: str):
-    if error is None:
-        session.commit()
-        return RedirectResponse(to, status_code=303)
-    session.rollback()
-    return _mentions(request, request.state.actor, session, error=error.detail)
+def _attempt(request: Request, session, to: str, action) -> object:
+    """Run a moderation action: redirect back after it, or show the list with the reason it was refused."""
+    try:
+        action()
+    except GuanxiError as exc:
+        session.rollback()
+        return _mentions(request, request.state.actor, session, error=exc.detail)
+    session.commit()
+    return RedirectResponse(to, status_code=303)
 
 
 @router.post("/social/mentions/{mention_id}/remove")
 def remove(mention_id: int, request: Request, actor: Manager, session: SessionDep, reason: FormShort = "",
            note: FormShort = ""):
-    try:
-        reviews.remove(session, mention_id, reason, actor, note)
-        error = None
-    except GuanxiError as exc:
-        error = exc
-    return _back(request, session, error, "/social/mentions")
+    return _attempt(request, session, "/social/mentions", lambda: reviews.remove(session, mention_id, reason, actor, note))
 
 
 @router.post("/social/mentions/{mention_id}/restore")
 def restore(mention_id: int, request: Request, actor: Manager, session: SessionDep):
-    reviews.restore(session, mention_id, actor)
-    return _back(request, session, None, "/social/mentions")
+    return _attempt(request, session, "/social/mentions", lambda: reviews.restore(session, mention_id, actor))
 
 
 @router.post("/social/mentions/{mention_id}/reply")
 def reply(mention_id: int, request: Request, actor: Manager, session: SessionDep, text: FormText = ""):
-    try:
-        reviews.reply(session, mention_id, text, actor)
-        error = None
-    except GuanxiError as exc:
-        error = exc
-    return _back(request, session, error, "/social/mentions")
+    return _attempt(request, session, "/social/mentions", lambda: reviews.reply(session, mention_id, text, actor))
 
 
 @router.post("/social/mentions/{mention_id}/flag")
 def review_flag(mention_id: int, request: Request, actor: Manager, session: SessionDep, state: FormShort = ""):
-    try:
-        reviews.review_flag(session, mention_id, state, actor)
-        error = None
-    except GuanxiError as exc:
-        error = exc
-    return _back(request, session, error, "/social/mentions?flagged=1")
+    return _attempt(request, session, "/social/mentions?flagged=1",
+                    lambda: reviews.review_flag(session, mention_id, state, actor))
 
 
 @router.get("/social/crises")
