@@ -6,6 +6,8 @@ VENDOR := src/guanxi/web/static/vendor
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DEMO_CUSTOMERS ?= 5000
+# Two processes use both cores of the reference machine; `make test TEST_WORKERS=0` runs serially.
+TEST_WORKERS ?= 2
 
 .PHONY: run test install dev assets bench clean-data e2e
 
@@ -41,7 +43,7 @@ run: install assets
 	$(BIN)/guanxi serve --host $(HOST) --port $(PORT)
 
 test: dev assets
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 bench: install
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -26,6 +26,8 @@ def clean_text(value: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", value)).strip()
 
 
+# Imports repeat the same address and number many times; parsing them is a hot spot.
+@functools.lru_cache(maxsize=65536)
 def email(value: str) -> str:
     v = clean_text(value).lower()
     if not _EMAIL.match(v):
@@ -33,6 +35,7 @@ def email(value: str) -> str:
     return v
 
 
+@functools.lru_cache(maxsize=65536)
 def phone(value: str, region: str = "CN") -> str:
     """E.164, e.g. "+8613800138000"; numbers without a country code take the shop's region."""
     v = clean_text(value)
