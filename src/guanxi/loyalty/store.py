@@ -16,12 +16,11 @@ from sqlalchemy.orm import Session
 from guanxi.db import utcnow
 from guanxi.dialect import insert_ignoring_conflicts
 from guanxi.loyalty import expiry
-from guanxi.loyalty.ledger import AVAILABLE, PENDING, Allocation, Book, Entry, Lot
+from guanxi.loyalty.ledger import PENDING, Allocation, Book, Entry, Lot
 from guanxi.loyalty.models import (
     LoyaltySettings, PointAllocation, PointBalance, PointEntry, PointLot, Redemption,
 )
 
-OPEN_STATES = (PENDING, AVAILABLE)
 _LOT_FIELDS = ("remaining", "spent", "expired", "reversed", "forfeited", "state", "available_at")
 
 
@@ -59,9 +58,6 @@ class Account:
     balance: PointBalance
     rows: dict[int, PointLot]
     snapshot: dict[int, tuple]
-
-    def lot_of(self, row: PointLot) -> Lot:
-        return self.book.lots[row.id]
 
     def new_lot(self, *, points: int, earned_at: dt.datetime, available_at: dt.datetime | None,
                 expires_at: dt.datetime | None, source: str, ref: str, rule: str | None = None,
