@@ -126,4 +126,4 @@ def test_a_reply_reaches_the_waiting_visitor_at_once(client, runtime, chat, auth
                        headers=auth("service")).status_code == 201
     waiter.join(10)
     assert [m["text"] for m in got["messages"]] == ["在的"]
-    assert got["waited"] < 1.9, "woken by the reply, not by the 2-second re-read"
+    assert got["waited"] < 3, "woken by the reply, not by the periodic re-read"

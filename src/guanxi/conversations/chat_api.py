@@ -29,6 +29,9 @@ from guanxi.web.csrf import MEMBER_COOKIE
 from guanxi.web.member_codes import member_for
 
 router = APIRouter(prefix="/api/v1/chat", tags=["live chat"])
+# A waiting stream reads the database again after this long even if not woken: replies written by
+# another process (ticket answers relayed by the worker) reach it within this time.
+REREAD_SECONDS = 5.0
 SettingsDep = Annotated[ConversationSettings, Depends(get_conversation_settings)]
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "Content-Type, X-Chat-Visitor",
         "Access-Control-Allow-Methods": "GET, POST, OPTIONS", "Access-Control-Max-Age": "600"}
@@ -135,7 +138,7 @@ async def poll_messages(response: Response, runtime: RuntimeDep, cfg: SettingsDe
     """Messages after `after`; with `wait`, hold the request (long-poll) until there is one or time is up."""
     deadline = time.monotonic() + min(wait, cfg.poll_seconds)
     while True:
-        items = await _next(runtime, x_chat_visitor or visitor, after, min(2.0, deadline - time.monotonic()))
+        items = await _next(runtime, x_chat_visitor or visitor, after, min(REREAD_SECONDS, deadline - time.monotonic()))
         if items or time.monotonic() >= deadline:
             break
     response.headers.update(CORS)
@@ -154,8 +157,8 @@ async def stream(request: Request, runtime: RuntimeDep, visitor: Annotated[str, 
         seen, until = start, time.monotonic() + seconds
         yield "retry: 1000\n\n"
         while time.monotonic() < until and not await request.is_disconnected():
-            # Woken at once by a reply in this process; every 2 s otherwise (replies from other processes).
-            for item in await _next(runtime, visitor, seen, min(2.0, until - time.monotonic())):
+            # Woken at once by a reply in this process; re-reads now and then for replies from other processes.
+            for item in await _next(runtime, visitor, seen, min(REREAD_SECONDS, until - time.monotonic())):
                 seen = item["id"]
                 yield f"id: {item['id']}\nevent: message\ndata: {json.dumps(item, ensure_ascii=False)}\n\n"
 
