@@ -60,6 +60,10 @@ def kpis(actor: AnalyticsReader, session: SessionDep, runtime: RuntimeDep,
          cohort_months: Annotated[int, Query(ge=1, le=36)] = 12) -> dict:
     """Repeat-purchase rate, AOV, active customers, revenue by month and cohort retention,
     for the range and the range of the same length before it."""
+    for name, day in (("from", start), ("to", end)):
+        if day is not None and not (dt.date(1990, 1, 1) <= day <= dt.date(2200, 1, 1)):
+            raise Invalid(f"`{name}` must be a date between 1990 and 2200",
+                          errors=[{"loc": ["query", name], "msg": "out of range"}])
     if start and end and start > end:
         raise Invalid("`from` must not be after `to`", errors=[{"loc": ["query", "from"], "msg": "after `to`"}])
     if start and end and (end - start).days > 3660:

@@ -165,7 +165,8 @@ def list_tiers(actor: CustomerReader, session: SessionDep) -> list[TierPublic]:
     return [TierPublic.model_validate(t) for t in catalogue.tiers(session)]
 
 
-@router.put("/loyalty/tiers/{code}", response_model=TierPublic)
+@router.put("/loyalty/tiers/{code}", response_model=TierPublic,
+            responses={201: {"model": TierPublic, "description": "A new tier"}})
 def put_tier(code: Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")], body: TierWrite,
              actor: LoyaltyConfigurer, session: SessionDep, response: Response) -> TierPublic:
     if body.code != code:
@@ -229,7 +230,8 @@ def list_plans(actor: CustomerReader, session: SessionDep) -> list[PlanPublic]:
     return [PlanPublic.model_validate(p) for p in session.scalars(select(MembershipPlan).order_by(MembershipPlan.code))]
 
 
-@router.put("/loyalty/plans/{code}", response_model=PlanPublic)
+@router.put("/loyalty/plans/{code}", response_model=PlanPublic,
+            responses={201: {"model": PlanPublic, "description": "A new plan"}})
 def put_plan(code: Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")], body: PlanWrite,
              actor: LoyaltyConfigurer, session: SessionDep, response: Response) -> PlanPublic:
     if body.code != code:

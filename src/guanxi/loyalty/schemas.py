@@ -113,6 +113,14 @@ class RewardUpdate(StrictModel):
     active: StrictBool | None = None
     details: dict[str, Any] | None = None
 
+    @model_validator(mode="after")
+    def _required_fields_not_cleared(self):
+        # null clears an optional field (stock, limit, tier, details); these three always have a value
+        for name in ("name", "points_cost", "active"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null: leave it out to keep the current value")
+        return self
+
 
 class RewardPublic(PublicModel):
     id: int
