@@ -60,7 +60,7 @@ def test_merge_then_unmerge_restores_exact_state(runtime, shop, monkeypatch):
     def unmove(session, rows, back_to):
         calls.append(("unmove", rows, back_to))
 
-    monkeypatch.setitem(hooks.movers, "loyalty", (move, unmove))
+    monkeypatch.setitem(hooks.movers, "test_domain", (move, unmove))  # beside the real domains' movers
     with runtime.factory() as session:
         before = snapshot(session, [survivor, other])
         counts = {m: count_of(session, m, other) for m in PER_CUSTOMER}
@@ -78,7 +78,7 @@ def test_merge_then_unmerge_restores_exact_state(runtime, shop, monkeypatch):
         record = session.get(Merge, merge_id)
         assert {t: len(ids) for t, ids in record.moved.items() if t in merging.OWN_ROWS} == {
             m.__tablename__: n for m, n in counts.items()}
-        assert record.moved["hooks"] == {"loyalty": {"points_ledger": [7, 8]}}
+        assert record.moved["hooks"]["test_domain"] == {"points_ledger": [7, 8]}
         assert record.before["survivor"] and record.score == 0.97
         audit = session.scalar(select(AuditEntry).where(AuditEntry.kind == "customer_merged"))
         assert audit.subject_id == str(survivor) and audit.details["merged_id"] == other

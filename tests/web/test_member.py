@@ -41,7 +41,7 @@ def test_sign_in_by_code(client, mailbox, seed_customer):
     assert cookie.startswith("guanxi_member=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
     home = client.get("/m/").text
     assert "Hello, 王芳" in home and EMAIL in home
-    assert "Points and tier" in home and "My tickets" in home  # placeholders for later domains
+    assert "My points" in home and "My tickets" in home  # sections the loyalty and service domains add
 
 
 def test_the_mail_is_in_the_pages_language(client, mailbox, seed_customer):
