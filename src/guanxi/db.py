@@ -102,3 +102,23 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def commit_retrying_conflicts(session: Session, work, attempts: int = 3):
+    """Run `work()` and commit; on a unique-key race, roll back and run it again.
+
+    Two deliveries of the same new customer or order can race; the loser's second try finds the
+    winner's rows (every ingest path is idempotent), so retrying is safe.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    for attempt in range(attempts):
+        try:
+            result = work()
+            session.commit()
+            return result
+        except IntegrityError:
+            session.rollback()
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 
 from guanxi.customers import consents, events as events_service, ingest, profiles, refunds
 from guanxi.customers.schemas import (
@@ -14,6 +13,7 @@ from guanxi.customers.schemas import (
     CustomersPage, CustomerSummary, CustomerUpdate, EventBatch, EventCreate, OrderBatch, OrderCreate,
     OrderCreated, RefundCreate, RefundCreated,
 )
+from guanxi.db import commit_retrying_conflicts
 from guanxi.deps import CustomerReader, CustomerWriter, OrderWriter, RuntimeDep, SessionDep
 from guanxi.pagination import MAX_LIMIT, decode_cursor, next_cursor
 from guanxi.privacy import audit
@@ -97,18 +97,7 @@ def create_order(body: OrderCreate, actor: OrderWriter, session: SessionDep, run
 
 
 def _ingest_with_retry(session, runtime, records):
-    # Two deliveries of the same new customer or order can race; the loser retries once and
-    # then finds the winner's rows.
-    for attempt in range(3):
-        try:
-            results = ingest.ingest_orders(session, runtime.cipher, records)
-            session.commit()
-            return results
-        except IntegrityError:
-            session.rollback()
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    return commit_retrying_conflicts(session, lambda: ingest.ingest_orders(session, runtime.cipher, records))
 
 
 @router.post("/orders/batch", response_model=BatchResults)

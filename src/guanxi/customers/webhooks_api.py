@@ -6,9 +6,9 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
-from sqlalchemy.exc import IntegrityError
 
 from guanxi.customers import webhooks
+from guanxi.db import commit_retrying_conflicts
 from guanxi.deps import RuntimeDep, SessionDep
 from guanxi.errors import Invalid
 
@@ -47,14 +47,5 @@ def shopify_webhook(
         delivery_id=webhooks.delivery_id_for(x_shopify_webhook_id, x_shopify_topic, body),
         region=runtime.settings.default_region)
     # Shopify sends orders/create and orders/paid for a new order almost together: the loser of
-    # that race retries once and finds the winner's rows.
-    for attempt in range(3):
-        try:
-            result = webhooks.handle(session, runtime.cipher, delivery)
-            session.commit()
-            return result
-        except IntegrityError:
-            session.rollback()
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    # that race retries and finds the winner's rows.
+    return commit_retrying_conflicts(session, lambda: webhooks.handle(session, runtime.cipher, delivery))
