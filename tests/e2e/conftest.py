@@ -80,6 +80,10 @@ def _seed(base: str, token: str) -> None:
         http.post("/api/v1/orders/batch", json={"orders": orders}).raise_for_status()
 
 
+# The server's environment, for tests that run the CLI or a worker against the same database.
+SERVER_ENV: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory, mailbox_e2e):
     """Base URL of a Guanxi server with an admin, a few customers with orders, and SMTP to the mailbox."""
@@ -91,6 +95,8 @@ def server(tmp_path_factory, mailbox_e2e):
     env.update(GUANXI_DATA_DIR=str(data_dir), GUANXI_DATABASE_URL=url, GUANXI_ENV="test",
                GUANXI_SMTP_HOST="127.0.0.1", GUANXI_SMTP_PORT=str(mailbox_e2e.port), GUANXI_LOG_FORMAT="text",
                GUANXI_LOG_LEVEL="WARNING")
+    SERVER_ENV.clear()
+    SERVER_ENV.update(env)
     settings = load_settings(_env_file=None, data_dir=data_dir, database_url=url)
     runtime = build_runtime(settings)
     with transaction(runtime.factory) as session:
