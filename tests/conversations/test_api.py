@@ -150,3 +150,10 @@ def test_timeline_export_and_erasure_hooks(runtime, inbox, make_customer):
     with transaction(runtime.factory) as s:
         [m] = threads.messages_of(s, conv_id)
         assert threads.body_of(runtime.cipher, m) == "" and threads.get(s, conv_id).address_enc is None
+
+
+def test_an_agent_for_an_unknown_staff_user_is_a_clear_404(client, auth):
+    reply = client.post("/api/v1/conversation-agents", json={"name": "Ghost", "staff_user_id": 238615},
+                        headers=auth("admin"))
+    assert reply.status_code == 404
+    assert "238615" in reply.json()["detail"]

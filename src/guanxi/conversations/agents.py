@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from guanxi.conversations.assignment import AgentStatus
 from guanxi.conversations.models import ChatAgent, DedicatedAgent
 from guanxi.customers import profiles
-from guanxi.errors import Invalid, NotFound
+from guanxi.errors import Conflict, Invalid, NotFound
+from guanxi.staff import service as staff_service
 
 STATUSES = tuple(s.value for s in AgentStatus)
 
@@ -21,6 +22,10 @@ def create(session: Session, name: str, *, skills: list[str] = ("*",), max_chats
         raise Invalid("max_chats is 1 to 100")
     if status not in STATUSES:
         raise Invalid(f"status is one of {', '.join(STATUSES)}")
+    if staff_user_id is not None:
+        staff_service.get_user(session, staff_user_id)  # NotFound names the missing staff user
+        if session.scalar(select(ChatAgent.id).where(ChatAgent.staff_user_id == staff_user_id)):
+            raise Conflict(f"staff user {staff_user_id} is an agent already")
     agent = ChatAgent(name=name.strip()[:200], skills=list(skills), max_chats=max_chats,
                       staff_user_id=staff_user_id, status=status)
     session.add(agent)
