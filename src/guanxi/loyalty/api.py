@@ -165,12 +165,21 @@ def list_tiers(actor: CustomerReader, session: SessionDep) -> list[TierPublic]:
     return [TierPublic.model_validate(t) for t in catalogue.tiers(session)]
 
 
+# Tiers and plans are addressed by their code, which the body repeats.
+CodePath = Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+def _same_code(in_body: str, in_path: str) -> None:
+    if in_body != in_path:
+        raise Invalid("the code in the body differs from the path",
+                      errors=[{"loc": ["body", "code"], "msg": in_path}])
+
+
 @router.put("/loyalty/tiers/{code}", response_model=TierPublic,
             responses={201: {"model": TierPublic, "description": "A new tier"}})
-def put_tier(code: Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")], body: TierWrite,
+def put_tier(code: CodePath, body: TierWrite,
              actor: LoyaltyConfigurer, session: SessionDep, response: Response) -> TierPublic:
-    if body.code != code:
-        raise Invalid("the code in the body differs from the path", errors=[{"loc": ["body", "code"], "msg": code}])
+    _same_code(body.code, code)
     tier, created = catalogue.put_tier(session, **body.model_dump())
     session.commit()
     response.status_code = 201 if created else 200
@@ -178,7 +187,7 @@ def put_tier(code: Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_-]+$
 
 
 @router.delete("/loyalty/tiers/{code}", status_code=204)
-def delete_tier(code: Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")], actor: LoyaltyConfigurer,
+def delete_tier(code: CodePath, actor: LoyaltyConfigurer,
                 session: SessionDep) -> Response:
     catalogue.delete_tier(session, code)
     session.commit()
@@ -232,10 +241,9 @@ def list_plans(actor: CustomerReader, session: SessionDep) -> list[PlanPublic]:
 
 @router.put("/loyalty/plans/{code}", response_model=PlanPublic,
             responses={201: {"model": PlanPublic, "description": "A new plan"}})
-def put_plan(code: Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")], body: PlanWrite,
+def put_plan(code: CodePath, body: PlanWrite,
              actor: LoyaltyConfigurer, session: SessionDep, response: Response) -> PlanPublic:
-    if body.code != code:
-        raise Invalid("the code in the body differs from the path", errors=[{"loc": ["body", "code"], "msg": code}])
+    _same_code(body.code, code)
     row, created = membership.put_plan(session, **body.model_dump())
     session.commit()
     response.status_code = 201 if created else 200
