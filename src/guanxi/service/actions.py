@@ -13,7 +13,7 @@ from guanxi.errors import Conflict, Invalid, NotFound
 from guanxi.privacy.crypto import PiiCipher
 from guanxi.service import care_messages
 from guanxi.service.models import ImprovementAction, ServiceTeam, Ticket
-from guanxi.service.resolution import ROOT_CAUSES
+from guanxi.service import root_causes
 
 STATUSES = ("open", "in_progress", "done", "dropped")
 MOVES = {"open": {"in_progress", "done", "dropped"}, "in_progress": {"done", "dropped", "open"}, "done": set(),
@@ -24,8 +24,7 @@ WINDOW = dt.timedelta(days=30)
 def create(session: Session, *, title: str, root_cause: str, category: str | None = None,
            subcategory: str | None = None, team_id: int | None = None, due_on: dt.date | None = None,
            now: dt.datetime | None = None) -> ImprovementAction:
-    if root_cause not in ROOT_CAUSES:
-        raise Invalid(f"root cause is one of {', '.join(ROOT_CAUSES)}")
+    root_causes.check(session, root_cause)
     if team_id is not None and session.get(ServiceTeam, team_id) is None:
         raise Invalid(f"no team {team_id}")
     action = ImprovementAction(title=title.strip()[:200], root_cause=root_cause, category=category,

@@ -375,3 +375,9 @@ def quality_scorecard(actor: TicketWorker, session: SessionDep,
                       days: Annotated[int, Query(ge=1, le=3660)] = 30) -> list[dict]:
     """Per agent: reviews and their average score, CSAT, SLA attainment over the last `days`."""
     return quality_reviews.scorecard(session, dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
+
+
+# The editable lists, configurable surveys and the rates report live in their own module.
+from guanxi.service.settings_api import router as _settings_router  # noqa: E402
+
+router.include_router(_settings_router)

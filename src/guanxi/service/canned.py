@@ -1,4 +1,7 @@
-"""Canned replies with variables, in both languages, and macros (status + reply + tag)."""
+"""Canned replies with variables, in both languages, and macros (status + reply + tag).
+
+CANNED are the built-in defaults; the shop's editable store (canned_store.py) is seeded from them.
+"""
 
 from __future__ import annotations
 
@@ -37,15 +40,30 @@ CANNED: dict[str, Canned] = {c.key: c for c in (
 )}
 
 
+def check_body(body: str) -> None:
+    """A body may use only the known $variables, written validly ($$ for a dollar sign)."""
+    template = string.Template(body)
+    if not template.is_valid():
+        raise Invalid("a canned reply has a stray $: write $$ for a dollar sign, or one of "
+                      + ", ".join(f"${v}" for v in VARIABLES))
+    unknown = set(template.get_identifiers()) - set(VARIABLES)
+    if unknown:
+        raise Invalid(f"unknown variables {', '.join('$' + v for v in sorted(unknown))}; "
+                      f"a canned reply may use {', '.join('$' + v for v in VARIABLES)}")
+
+
+def fill(body: str, **values: object) -> str:
+    unknown = set(values) - set(VARIABLES)
+    if unknown:
+        raise Invalid(f"unknown variables: {', '.join(sorted(unknown))}")
+    return string.Template(body).safe_substitute({"days": 3, **{k: v for k, v in values.items() if v is not None}})
+
+
 def render(key: str, locale: str, **values: object) -> str:
     canned = CANNED.get(key)
     if canned is None:
         raise Invalid(f"no canned reply {key!r}")
-    unknown = set(values) - set(VARIABLES)
-    if unknown:
-        raise Invalid(f"unknown variables: {', '.join(sorted(unknown))}")
-    body = canned.body_zh if locale.startswith("zh") else canned.body_en
-    return string.Template(body).safe_substitute({"days": 3, **{k: v for k, v in values.items() if v is not None}})
+    return fill(canned.body_zh if locale.startswith("zh") else canned.body_en, **values)
 
 
 def title(key: str, locale: str) -> str:

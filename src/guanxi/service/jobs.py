@@ -1,4 +1,5 @@
-"""Scheduled service-desk work: SLA warnings and escalations, closing quiet resolved tickets."""
+"""Scheduled service-desk work: SLA warnings and escalations, closing quiet resolved tickets,
+follow-ups, progress updates, the scheduled NPS and the weekly feedback digest."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from guanxi.db import transaction
 from guanxi.scheduler.registry import job
-from guanxi.service import care_messages, escalation, notify
+from guanxi.service import care_messages, digest, escalation, notify, nps_schedule
 from guanxi.service.settings import get_service_settings
 
 
@@ -39,11 +40,34 @@ def follow_ups(ctx) -> dict:
 @job("service.progress_updates", every="hourly")
 def progress_updates(ctx) -> dict:
     """Customers with an open ticket get an update every GUANXI_SERVICE_PROGRESS_HOURS, through care."""
+    with transaction(ctx.factory) as session:
+        queued = care_messages.progress_updates(session, _cipher(ctx), ctx.now, get_service_settings().progress_hours)
+    return {"queued": len(queued)}
+
+
+def _cipher(ctx):
     from guanxi.privacy.crypto import PiiCipher
     from guanxi.privacy.secrets import read_secrets
 
     path = ctx.settings.secrets_path
-    cipher = PiiCipher(read_secrets(path), reload=lambda: read_secrets(path))
+    return PiiCipher(read_secrets(path), reload=lambda: read_secrets(path))
+
+
+@job("service.scheduled_nps", every="daily")
+def scheduled_nps(ctx) -> dict:
+    """The NPS survey to customers with orders, at most once per GUANXI_SERVICE_NPS_EVERY_DAYS each."""
     with transaction(ctx.factory) as session:
-        queued = care_messages.progress_updates(session, cipher, ctx.now, get_service_settings().progress_hours)
-    return {"queued": len(queued)}
+        sent = nps_schedule.run(session, _cipher(ctx), get_service_settings(), ctx.now)
+    return {"sent": len(sent)}
+
+
+@job("service.weekly_digest", every="daily")
+def weekly_digest(ctx) -> dict:
+    """Last week's feedback digest to each team, once per (team, ISO week): the first run of a week sends it."""
+    with transaction(ctx.factory) as session:
+        digests = digest.claim_digests(session, ctx.now, get_service_settings().timezone)
+    mails = 0
+    for d in digests:   # after the commit, so a rolled-back claim never mails
+        for to in d.recipients:
+            mails += notify.send(ctx.settings, to, d.subject, d.body) is not None
+    return {"teams": len(digests), "mails": mails}

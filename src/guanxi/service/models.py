@@ -222,8 +222,83 @@ class Survey(Base):
     score: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     follow_up_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    # kind "custom": the questions of a definition, answered one row per question in service_survey_answers.
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("service_survey_definitions.id", ondelete="SET NULL"))
+    # The scheduled NPS: one survey per customer per period, whatever how often the job runs.
+    period_key: Mapped[str | None] = mapped_column(String(80), unique=True)
 
     __table_args__ = (UniqueConstraint("kind", "ticket_id"),)
+
+
+class SurveyDefinition(Base):
+    """A configurable survey: questions (rating 1–5, nps 0–10, choice, text) with zh-CN and en texts."""
+
+    __tablename__ = "service_survey_definitions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title_en: Mapped[str] = mapped_column(String(200))
+    title_zh: Mapped[str] = mapped_column(String(200))
+    questions: Mapped[list] = mapped_column(JsonType, default=list)   # checked by survey_definitions.check
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SurveyResponse(Base):
+    """One answer to one question of a custom survey."""
+
+    __tablename__ = "service_survey_answers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("service_surveys.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(String(40))
+    score: Mapped[int | None] = mapped_column(Integer)
+    choice: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("survey_id", "question"),)
+
+
+class RootCause(Base):
+    """The shop's editable list of root causes a resolution picks from (retired ones stay for history)."""
+
+    __tablename__ = "service_root_causes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    name_en: Mapped[str] = mapped_column(String(100))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CannedReply(Base):
+    """A canned reply in both languages with $variables; status and tag make it a macro."""
+
+    __tablename__ = "service_canned_replies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    title_en: Mapped[str] = mapped_column(String(100))
+    title_zh: Mapped[str] = mapped_column(String(100))
+    body_en: Mapped[str] = mapped_column(Text)
+    body_zh: Mapped[str] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(20))
+    tag: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FeedbackDigest(Base):
+    """The weekly feedback digest sent to a team: one row per (team, ISO week) so it goes out once."""
+
+    __tablename__ = "service_feedback_digests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("service_teams.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))     # "2026-W49"
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("team_id", "week"),)
 
 
 class ImprovementAction(Base):

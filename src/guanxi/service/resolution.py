@@ -11,15 +11,14 @@ from sqlalchemy.orm import Session
 from guanxi.db import utcnow
 from guanxi.errors import Forbidden, Invalid
 from guanxi.loyalty import points as loyalty_points
-from guanxi.service import surveys, tickets
+from guanxi.service import root_causes, surveys, tickets
 from guanxi.service.models import Ticket
 from guanxi.service.settings import ServiceSettings
 from guanxi.staff.roles import GOODWILL_LIMITS, Actor
 
 RESOLUTION_TYPES = ("refund", "replacement", "coupon", "points", "explanation")
-# An editable list in a later step; these are the seed's root causes.
-ROOT_CAUSES = ("product_defect", "listing_error", "supplier", "warehouse", "carrier", "staff", "policy",
-               "system_outage", "payment_provider", "customer_misunderstanding", "fraud", "other")
+# The built-in causes the editable list (root_causes.py) is seeded from.
+ROOT_CAUSES = tuple(root_causes.DEFAULTS)
 
 
 @dataclass
@@ -56,8 +55,7 @@ def resolve(session: Session, cfg: ServiceSettings, ticket: Ticket, data: Resolu
             now: dt.datetime | None = None) -> surveys.Sent | None:
     """Resolve; returns the CSAT survey to send (None when the ticket has no customer)."""
     now = now or utcnow()
-    if data.root_cause not in ROOT_CAUSES:
-        raise Invalid(f"root cause is one of {', '.join(ROOT_CAUSES)}")
+    root_causes.check(session, data.root_cause)
     if data.resolution_type not in RESOLUTION_TYPES:
         raise Invalid(f"resolution type is one of {', '.join(RESOLUTION_TYPES)}")
     check_goodwill(actor, data.goodwill_points)

@@ -26,6 +26,7 @@ class ServiceSettings(BaseSettings):
     follow_up_days: int = Field(default=3, ge=0)
     progress_hours: int = Field(default=24, ge=1)         # an open ticket's customer hears from us this often
     survey_days: int = Field(default=14, ge=1)            # a survey link works this long
+    nps_every_days: int = Field(default=90, ge=1, le=3660)  # the scheduled NPS reaches a customer at most this often
     attachment_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     attachment_types: list[str] = Field(default_factory=lambda: [
         "image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf", "text/plain", "video/mp4"])

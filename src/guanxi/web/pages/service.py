@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from guanxi.deps import RuntimeDep, SessionDep
 from guanxi.errors import GuanxiError, Invalid
 from guanxi.privacy import audit
-from guanxi.service import canned, categories, notify, resolution, returns, surveys, teams, tickets
+from guanxi.service import canned_store, categories, notify, resolution, returns, root_causes, surveys, teams, tickets
 from guanxi.service.settings import get_service_settings
 from guanxi.staff.roles import Actor, Perm
 from guanxi.web import menu, sections
@@ -77,8 +77,8 @@ def _ticket_context(request: Request, session, ticket, actor: Actor, **extra) ->
         "agent_names": {a.id: a.name for a in teams.agents_of(session)},
         "category_options": [(f"{r.category}.{r.code}", f"{r.category} · {r.name_zh if locale.startswith('zh') else r.name_en}")
                              for r in rules],
-        "canned": [(key, canned.title(key, locale)) for key in canned.CANNED],
-        "root_causes": resolution.ROOT_CAUSES, "moves": [s for s in ("open", "waiting", "on_hold") if s != ticket.status],
+        "canned": [(c.key, canned_store.title(c, locale)) for c in canned_store.all_replies(session, active_only=True)],
+        "root_causes": root_causes.active_codes(session), "moves": [s for s in ("open", "waiting", "on_hold") if s != ticket.status],
         "can_goodwill": actor.can(Perm.loyalty_adjust), "error": None, **_labels(), **extra,
     }
 
@@ -123,13 +123,11 @@ def reply(ticket_id: int, request: Request, actor: Worker, session: SessionDep, 
     ticket = tickets.get(session, ticket_id, lock=True)
     error, sent_text = None, None
     try:
-        macro = canned.CANNED.get(template) if template else None
-        if template and macro is None:
-            raise Invalid("unknown canned reply")
+        macro = canned_store.get(session, template, active=True) if template else None
         text = body.strip()
         if not text and macro:
-            text = canned.render(template, state_of(request).locale, ticket=ticket.id, agent=actor.name,
-                                 customer=_customer_name(session, runtime, actor, ticket.customer_id))
+            text = canned_store.render(macro, state_of(request).locale, ticket=ticket.id, agent=actor.name,
+                                       customer=_customer_name(session, runtime, actor, ticket.customer_id))
         direction = "note" if internal else "out"
         tickets.add_message(session, cfg, ticket, direction, actor.name, text, channel="web")
         if macro and macro.tag:
@@ -210,22 +208,40 @@ def resolve(ticket_id: int, request: Request, actor: Worker, session: SessionDep
 @router.get("/s/{token}")
 def survey_page(token: str, request: Request, session: SessionDep):
     survey = surveys.by_token(session, token[:100])
-    return render(request, "service/survey.html", {"survey": survey, "token": token, "error": None})
+    return render(request, "service/survey.html", _survey_context(session, survey, token))
+
+
+def _survey_context(session, survey, token: str, **extra) -> dict:
+    questions = surveys.questions_of(session, survey) if survey.kind == "custom" else []
+    return {"survey": survey, "token": token, "questions": questions, "error": None, "given": {}, **extra}
+
+
+async def _survey_form(request: Request) -> dict[str, str]:
+    # A custom survey's fields are named after its questions (q_<key>), so they are read from the form itself.
+    return {k: str(v) for k, v in (await request.form()).items() if len(k) <= 42}
 
 
 @router.post("/s/{token}")
-def survey_answer(token: str, request: Request, session: SessionDep, score: FormShort = "", comment: FormText = ""):
+def survey_answer(token: str, request: Request, session: SessionDep,
+                  form: Annotated[dict[str, str], Depends(_survey_form)]):
     survey = surveys.by_token(session, token[:100])
+    given = {k[2:]: str(v)[:2000] for k, v in form.items() if k.startswith("q_") and len(k) <= 42}
     try:
-        if not score.strip().isdigit():
-            raise Invalid("choose a score")
-        surveys.answer(session, get_service_settings(), token[:100], int(score), comment[:2000])
+        if survey.kind == "custom":
+            surveys.answer_questions(session, get_service_settings(), token[:100], given)
+        else:
+            score = str(form.get("score", ""))[:10]
+            if not score.strip().isdigit():
+                raise Invalid(state_of(request).t.gettext("Choose a score."))
+            surveys.answer(session, get_service_settings(), token[:100], int(score), str(form.get("comment", ""))[:2000])
         session.commit()
     except GuanxiError as exc:
         session.rollback()
-        return render(request, "service/survey.html", {"survey": survey, "token": token, "error": exc.detail},
+        survey = surveys.by_token(session, token[:100])
+        return render(request, "service/survey.html", _survey_context(session, survey, token, error=exc.detail,
+                                                                      given=given),
                       status=422 if exc.status == 422 else exc.status)
-    return render(request, "service/survey.html", {"survey": survey, "token": token, "thanks": True, "error": None})
+    return render(request, "service/survey.html", _survey_context(session, survey, token, thanks=True))
 
 
 @router.post("/m/tickets")
