@@ -38,6 +38,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.member",
     "guanxi.web.pages.loyalty",
     "guanxi.web.pages.service",
+    "guanxi.web.pages.service_settings",
     "guanxi.web.pages.conversations",
     "guanxi.web.pages.help",
 ]
