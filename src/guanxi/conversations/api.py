@@ -84,6 +84,8 @@ def read_conversation(conversation_id: IdPath, actor: Agent, session: SessionDep
 def update_conversation(conversation_id: IdPath, body: ConversationUpdate, actor: Agent, session: SessionDep,
                         runtime: RuntimeDep, cfg: SettingsDep):
     conv = threads.update(session, threads.get(session, conversation_id), body.model_dump(exclude_unset=True))
+    if body.status is not None:
+        suggest.remember(session, runtime.cipher, conv)   # a settled question becomes a suggestion
     session.commit()
     return _public(session, runtime, cfg, conv)
 

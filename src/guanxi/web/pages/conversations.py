@@ -128,6 +128,8 @@ def update(conversation_id: int, request: Request, actor: Worker, session: Sessi
     try:
         fields = {k: v for k, v in (("type", type), ("status", status)) if v}
         threads.update(session, conv, fields)
+        if status:
+            suggest.remember(session, runtime.cipher, conv)   # a settled question becomes a suggestion
         if assignee:
             if not assignee.isdigit():
                 raise Invalid("choose an agent")
