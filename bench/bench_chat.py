@@ -4,8 +4,10 @@ stream receiving it (end to end), and from the POST's answer (the reply committe
 (fan-out). Target: 1,000 connections, fan-out p99 < 200 ms on loopback.
 
 The load generator (Python asyncio, httpx) shares the machine with the server, so the figures
-include its own scheduling delay. Each stream is woken by the in-process fan-out; without it a
-stream would see a reply only at its 2-second re-read.
+include its own scheduling delay. Each stream is woken by the in-process fan-out, which hands it the
+reply's committed row (no database read); replies from other processes would reach it through the
+server's one watch query a second (src/guanxi/conversations/watch.py). The fan-out figure is clamped
+at 0: a stream often hears the reply before the agent's client has read the POST's answer.
 
     .venv/bin/python bench/bench_chat.py [--connections 1000] [--replies 300] [--backend sqlite|postgresql]
 """

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from guanxi.conversations import agents, handoff, knowledge, sidebar, suggest, threads
+from guanxi.conversations import agents, handoff, knowledge, livechat, sidebar, suggest, threads
 from guanxi.conversations import customer_hooks as _customer_hooks  # noqa: F401  (timeline, export, erasure, merge)
 from guanxi.conversations import targets
 from guanxi.conversations.chat_api import router as chat_router
@@ -84,6 +84,8 @@ def read_conversation(conversation_id: IdPath, actor: Agent, session: SessionDep
 def update_conversation(conversation_id: IdPath, body: ConversationUpdate, actor: Agent, session: SessionDep,
                         runtime: RuntimeDep, cfg: SettingsDep):
     conv = threads.update(session, threads.get(session, conversation_id), body.model_dump(exclude_unset=True))
+    if body.status is not None:
+        suggest.remember(session, runtime.cipher, conv)   # a settled question becomes a suggestion
     session.commit()
     return _public(session, runtime, cfg, conv)
 
@@ -95,8 +97,10 @@ def reply(conversation_id: IdPath, body: ReplyCreate, actor: Agent, session: Ses
     if body.article_id is not None:
         knowledge.mark_sent(session, body.article_id)
     msg = threads.reply(session, runtime.cipher, conv, body.body, actor.ref, article_id=body.article_id)
+    handed = livechat.handover(session, conv, msg, body.body.strip())
     session.commit()
-    FANOUT.notify(conv.id)
+    if handed is not None:   # the visitor's stream sends it without reading the database
+        FANOUT.notify(conv.id, *handed)
     return MessagePublic.model_validate({**{c: getattr(msg, c) for c in MessagePublic.model_fields if c != "body"},
                                          "body": body.body})
 

@@ -7,9 +7,9 @@ these answers allow any origin; they carry no cookie-based authority.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
+from contextlib import aclosing
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -17,7 +17,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from guanxi.conversations import livechat
+from guanxi.conversations import chat_wait, livechat
 from guanxi.conversations.fanout import FANOUT
 from guanxi.conversations.ratelimit import SlidingWindow
 from guanxi.conversations.settings import ConversationSettings, get_conversation_settings
@@ -29,9 +29,6 @@ from guanxi.web.csrf import MEMBER_COOKIE
 from guanxi.web.member_codes import member_for
 
 router = APIRouter(prefix="/api/v1/chat", tags=["live chat"])
-# A waiting stream reads the database again after this long even if not woken: replies written by
-# another process (ticket answers relayed by the worker) reach it within this time.
-REREAD_SECONDS = 5.0
 SettingsDep = Annotated[ConversationSettings, Depends(get_conversation_settings)]
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "Content-Type, X-Chat-Visitor",
         "Access-Control-Allow-Methods": "GET, POST, OPTIONS", "Access-Control-Max-Age": "600"}
@@ -96,50 +93,16 @@ def post_message(body: ChatMessageCreate, request: Request, response: Response, 
     return out
 
 
-def _updates(runtime, token: str | None, after: int) -> list[dict]:
-    return _thread_and_updates(runtime, token, after)[1]
-
-
-def _thread_and_updates(runtime, token: str | None, after: int) -> tuple[int | None, list[dict]]:
-    with runtime.factory() as session:
-        visitor = livechat.visitor_for(session, runtime.secrets.session_secret, token)
-        conv = livechat.current_thread(session, visitor)
-        return (conv.id if conv else None), livechat.updates(session, runtime.cipher, visitor, after)
-
-
-async def _next(runtime, token: str | None, after: int, timeout: float) -> list[dict]:
-    """Messages after `after`, waiting up to `timeout` for a reply to be committed (woken by FANOUT)."""
-    conv_id, items = await run_in_threadpool(_thread_and_updates, runtime, token, after)
-    if items or timeout <= 0:
-        return items
-    if conv_id is None:   # nothing said yet: nothing to be woken for
-        await asyncio.sleep(min(timeout, 1.0))
-        return []
-    item = FANOUT.listen(conv_id)
-    try:
-        # Listening first, then reading again: a reply committed in between still wakes us.
-        _, items = await run_in_threadpool(_thread_and_updates, runtime, token, after)
-        if not items:
-            try:
-                await asyncio.wait_for(item[1].wait(), timeout)
-            except TimeoutError:
-                return []
-            _, items = await run_in_threadpool(_thread_and_updates, runtime, token, after)
-    finally:
-        FANOUT.forget(conv_id, item)
-    return items
-
-
 @router.get("/messages")
 async def poll_messages(response: Response, runtime: RuntimeDep, cfg: SettingsDep,
                         after: Annotated[int, Query(ge=0)] = 0, wait: Annotated[float, Query(ge=0, le=60)] = 0,
                         x_chat_visitor: Annotated[str | None, Header(max_length=100)] = None,
                         visitor: Annotated[str | None, Query(max_length=100)] = None) -> dict:
     """Messages after `after`; with `wait`, hold the request (long-poll) until there is one or time is up."""
-    deadline = time.monotonic() + min(wait, cfg.poll_seconds)
-    while True:
-        items = await _next(runtime, x_chat_visitor or visitor, after, min(REREAD_SECONDS, deadline - time.monotonic()))
-        if items or time.monotonic() >= deadline:
+    until = time.monotonic() + min(wait, cfg.poll_seconds)
+    items: list[dict] = []
+    async with aclosing(chat_wait.follow(runtime, x_chat_visitor or visitor, after, until)) as batches:
+        async for items in batches:
             break
     response.headers.update(CORS)
     return {"messages": items}
@@ -151,16 +114,18 @@ async def stream(request: Request, runtime: RuntimeDep, visitor: Annotated[str, 
     """Server-sent events: one `message` event per new message; the browser reconnects with Last-Event-ID."""
     last = request.headers.get("last-event-id")
     start = int(last) if last and last.isdigit() else after
-    await run_in_threadpool(_updates, runtime, visitor, 0)   # a bad token is a 401 before the stream starts
+    first = await run_in_threadpool(chat_wait.read, runtime, visitor, start)   # a bad token: 401 before the stream
 
     async def events():
-        seen, until = start, time.monotonic() + seconds
+        until = time.monotonic() + seconds
         yield "retry: 1000\n\n"
-        while time.monotonic() < until and not await request.is_disconnected():
-            # Woken at once by a reply in this process; re-reads now and then for replies from other processes.
-            for item in await _next(runtime, visitor, seen, min(REREAD_SECONDS, until - time.monotonic())):
-                seen = item["id"]
-                yield f"id: {item['id']}\nevent: message\ndata: {json.dumps(item, ensure_ascii=False)}\n\n"
+        # Woken at once by a reply in this process (handed over, no read), by the watch for other processes.
+        async with aclosing(chat_wait.follow(runtime, visitor, start, until, first)) as batches:
+            async for batch in batches:
+                if await request.is_disconnected():
+                    return
+                for item in batch:
+                    yield f"id: {item['id']}\nevent: message\ndata: {json.dumps(item, ensure_ascii=False)}\n\n"
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={**CORS, "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
@@ -176,8 +141,12 @@ def identify_member(request: Request, response: Response, runtime: RuntimeDep,
         if customer_id is None:
             raise Unauthorized("sign in on the member page first")
         visitor = livechat.visitor_for(session, runtime.secrets.session_secret, x_chat_visitor)
+        before = livechat.current_thread(session, visitor)
+        before_id = before.id if before else None
         conv = livechat.identify(session, runtime.cipher, visitor, customer_id)
         out = {"customer_id": customer_id, "conversation_id": conv.id if conv else None}
+    if before_id is not None:
+        FANOUT.notify(before_id)   # a stream on the visitor's old thread reads again and follows the joined one
     response.headers.update(CORS)
     return out
 
@@ -187,5 +156,10 @@ def identify_by_shop(body: VisitorIdentify, actor: CustomerWriter, runtime: Runt
     """The shop's own site signed the visitor in: its server names the customer (bearer token)."""
     with transaction(runtime.factory) as session:
         visitor = livechat.visitor_for(session, runtime.secrets.session_secret, body.visitor)
+        before = livechat.current_thread(session, visitor)
+        before_id = before.id if before else None
         conv = livechat.identify(session, runtime.cipher, visitor, body.customer_id)
-        return {"customer_id": body.customer_id, "conversation_id": conv.id if conv else None}
+        out = {"customer_id": body.customer_id, "conversation_id": conv.id if conv else None}
+    if before_id is not None:
+        FANOUT.notify(before_id)
+    return out

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from guanxi.conversations.models import CallBack, ChatVisitor, Conversation, ConversationMessage, DedicatedAgent
+from guanxi.conversations.models import (CallBack, ChatVisitor, Conversation, ConversationAnswerVector, ConversationMessage,
+                                          DedicatedAgent)
 from guanxi.customers import hooks
 from guanxi.customers.privacy_hooks import ERASED, person_ids
 from guanxi.privacy.requests import cipher_of
@@ -48,6 +49,8 @@ def erase_conversations(session: Session, customer_id: int) -> None:
     conv_ids = select(Conversation.id).where(Conversation.customer_id.in_(ids))
     session.execute(update(ConversationMessage).where(ConversationMessage.conversation_id.in_(conv_ids))
                     .values(body_enc=None, author=ERASED, dedupe_key=None))
+    # A settled question's vector is derived from the customer's words: it goes with them.
+    session.execute(delete(ConversationAnswerVector).where(ConversationAnswerVector.conversation_id.in_(conv_ids)))
     session.execute(update(Conversation).where(Conversation.customer_id.in_(ids)).values(address_enc=None, tags=[]))
     session.execute(update(CallBack).where(CallBack.customer_id.in_(ids)).values(script="", outcome=None))
     session.execute(update(ChatVisitor).where(ChatVisitor.customer_id.in_(ids)).values(customer_id=None))

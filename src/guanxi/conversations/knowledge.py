@@ -1,5 +1,9 @@
 """The knowledge base: articles in zh-CN and en with categories and versions, searched from the reply box.
 
+Search blends keywords (BM25) with meaning: each passage of an article is stored as a sentence vector
+when the article is saved (`embeddings.py`), and an article scores by its nearest passage. Without
+the model, or for articles saved while it was away, keywords alone rank.
+
 An article that is often sent but followed by a ticket is flagged for rewrite: it did not answer.
 """
 
@@ -8,17 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from guanxi.conversations import search_text
-from guanxi.conversations.models import KbArticle, KbArticleVersion
+from guanxi.conversations import embeddings, search_text
+from guanxi.conversations.models import KbArticle, KbArticleVersion, KbPassageVector
 from guanxi.db import utcnow
 from guanxi.errors import Conflict, Invalid, NotFound
 
 LOCALES = ("zh-CN", "en")
 REWRITE_MIN_SENT, REWRITE_TICKET_SHARE = 5, 0.3
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+PASSAGE_CHARS = 300   # a paragraph longer than this is cut at sentence ends
+_SENTENCE_END = re.compile(r"(?<=[。！？!?.])\s*")
 
 
 def get(session: Session, article_id: int) -> KbArticle:
@@ -58,7 +64,33 @@ def save(session: Session, *, slug: str, locale: str, title: str, body: str, cat
     session.flush()
     session.add(KbArticleVersion(article_id=article.id, version=article.version, title=article.title,
                                  body=article.body, updated_by=actor[:200], updated_at=now))
+    index_passages(session, article)
     return article
+
+
+def passages(article: KbArticle) -> list[str]:
+    """The title with each paragraph (long ones cut at sentence ends), as they are embedded."""
+    out = []
+    for para in (p.strip() for p in re.split(r"\n\s*\n", article.body)):
+        chunk = ""
+        for sentence in (_SENTENCE_END.split(para) if len(para) > PASSAGE_CHARS else [para]):
+            if chunk and len(chunk) + len(sentence) > PASSAGE_CHARS:
+                out.append(chunk)
+                chunk = ""
+            chunk = f"{chunk} {sentence}".strip() if chunk and sentence.isascii() else chunk + sentence
+        if chunk:
+            out.append(chunk)
+    return [f"{article.title}\n{p}" for p in out] or [article.title]
+
+
+def index_passages(session: Session, article: KbArticle) -> None:
+    """Store the article's passage vectors (replacing the old ones); nothing when no model is available."""
+    session.execute(delete(KbPassageVector).where(KbPassageVector.article_id == article.id))
+    rows = embeddings.encode(passages(article))
+    if rows is None:
+        return
+    session.add_all([KbPassageVector(article_id=article.id, position=i, model=embeddings.MODEL,
+                                     vector=embeddings.to_bytes(row)) for i, row in enumerate(rows)])
 
 
 def versions(session: Session, article_id: int) -> list[KbArticleVersion]:
@@ -82,8 +114,34 @@ def search(session: Session, query: str, *, locale: str | None = None, public_on
            limit: int = 10) -> list[tuple[KbArticle, float]]:
     """Best matches for a question or keywords, in Chinese or English (title words count twice)."""
     articles = listing(session, locale=locale, public_only=public_only)
-    ranked = search_text.rank(query, [f"{a.title} {a.title} {a.category} {a.body}" for a in articles])
+    keyword = dict(search_text.rank(query, [f"{a.title} {a.title} {a.category} {a.body}" for a in articles]))
+    cosine = _cosines(session, query, articles)
+    if cosine is None:
+        ranked = sorted(keyword.items(), key=lambda x: (-x[1], x[0]))
+    else:
+        asked_in = embeddings.language(query)
+        ranked = embeddings.blend(keyword, cosine, len(articles),
+                                  {i for i, a in enumerate(articles) if a.locale == asked_in})
     return [(articles[i], round(score, 3)) for i, score in ranked[:limit]]
+
+
+def _cosines(session: Session, query: str, articles: list[KbArticle]) -> dict[int, float] | None:
+    """Index in `articles` → cosine of the question with the article's nearest passage; None without a model."""
+    asked = embeddings.encode([query]) if articles else None
+    if asked is None:
+        return None
+    ids = [a.id for a in articles]
+    stored: dict[int, list] = {}
+    for row in session.scalars(select(KbPassageVector).where(KbPassageVector.article_id.in_(ids),
+                                                             KbPassageVector.model == embeddings.MODEL)):
+        stored.setdefault(row.article_id, []).append(embeddings.from_bytes(row.vector))
+    out = {}
+    for i, article in enumerate(articles):
+        vectors = stored.get(article.id)
+        if vectors is None:   # saved while the model was away: embedded now, stored on its next save
+            vectors = list(embeddings.encode(passages(article)))
+        out[i] = float(max(v @ asked[0] for v in vectors))
+    return out
 
 
 def excerpt(article: KbArticle, chars: int = 160) -> str:

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from guanxi.conversations import threads
@@ -100,6 +100,24 @@ def updates(session: Session, cipher: PiiCipher, visitor: ChatVisitor, after_id:
     conv = current_thread(session, visitor)
     if conv is None:
         return []
-    return [{"id": m.id, "from": "visitor" if m.direction == "in" else "shop", "text": threads.body_of(cipher, m),
-             "at": m.created_at.isoformat()}
+    return [view(m, threads.body_of(cipher, m))
             for m in threads.messages_of(session, conv.id, include_internal=False, after_id=after_id)]
+
+
+def view(msg: ConversationMessage, text: str) -> dict:
+    """One message as the widget shows it."""
+    return {"id": msg.id, "from": "visitor" if msg.direction == "in" else "shop", "text": text,
+            "at": msg.created_at.isoformat()}
+
+
+def handover(session: Session, conv: Conversation, msg: ConversationMessage, text: str) -> tuple[list[dict], int] | None:
+    """A reply as the visitor's stream is handed it by the fan-out, with the visible message before it.
+
+    Called in the reply's transaction (before the commit); a stream that has already sent that earlier
+    message sends this one without reading the database."""
+    if conv.channel != CHANNEL or msg.direction == "internal":
+        return None
+    prev = session.scalar(select(func.max(ConversationMessage.id)).where(
+        ConversationMessage.conversation_id == conv.id, ConversationMessage.direction != "internal",
+        ConversationMessage.id < msg.id))
+    return [view(msg, text)], prev or 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guanxi.db import Base, BigId, JsonType, UTCDateTime, utcnow
@@ -129,6 +129,33 @@ class KbArticleVersion(Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KbPassageVector(Base):
+    """A passage of an article (its title and a paragraph) as a sentence vector, made when the article is saved."""
+
+    __tablename__ = "kb_passage_vectors"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    model: Mapped[str] = mapped_column(String(60))      # vectors of another model are not compared
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian, unit length
+
+    __table_args__ = (UniqueConstraint("article_id", "position"),)
+
+
+class ConversationAnswerVector(Base):
+    """The question that a closed conversation settled, as a sentence vector (made on closing; erased with
+    the customer's words)."""
+
+    __tablename__ = "conversation_answer_vectors"
+
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    model: Mapped[str] = mapped_column(String(60))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from guanxi.conversations import agents, canned, handoff, knowledge, sidebar, suggest, targets, threads
+from guanxi.conversations import agents, canned, handoff, knowledge, livechat, sidebar, suggest, targets, threads
 from guanxi.conversations.fanout import FANOUT
 from guanxi.conversations.settings import get_conversation_settings
 from guanxi.db import utcnow
@@ -104,19 +104,20 @@ def reply(conversation_id: int, request: Request, actor: Worker, session: Sessio
           body: FormText = "", internal: FormShort = "", article_id: Annotated[int | None, Form(ge=1)] = None):
     """Answer the customer on their channel, or write an internal note; a knowledge-base article's link may come along."""
     conv = threads.get(session, conversation_id)
-    error = None
+    error, handed = None, None
     try:
         if internal:
             threads.note(session, runtime.cipher, conv, body, actor.ref)
         else:
             if article_id is not None:
                 knowledge.mark_sent(session, article_id)
-            threads.reply(session, runtime.cipher, conv, body, actor.ref, article_id=article_id)
+            msg = threads.reply(session, runtime.cipher, conv, body, actor.ref, article_id=article_id)
+            handed = livechat.handover(session, conv, msg, body.strip())
     except GuanxiError as exc:
         error = exc
     reply_page = _done(request, session, runtime, conversation_id, error)
-    if error is None:
-        FANOUT.notify(conversation_id)   # after the commit in _done: the visitor's stream reads it at once
+    if error is None and handed is not None:
+        FANOUT.notify(conversation_id, *handed)   # after the commit in _done: the visitor's stream sends it at once
     return reply_page
 
 
@@ -128,6 +129,8 @@ def update(conversation_id: int, request: Request, actor: Worker, session: Sessi
     try:
         fields = {k: v for k, v in (("type", type), ("status", status)) if v}
         threads.update(session, conv, fields)
+        if status:
+            suggest.remember(session, runtime.cipher, conv)   # a settled question becomes a suggestion
         if assignee:
             if not assignee.isdigit():
                 raise Invalid("choose an agent")
