@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from guanxi.deps import SessionDep, SocialManager, SocialReader
 from guanxi.schemas import IdPath
 from guanxi.social import communities, creators, livestreams
+from guanxi.social import community_hooks as _community_hooks  # noqa: F401  (export, erasure, merge)
 from guanxi.social.community_schemas import (
     CommunitiesPage, CommunityCreate, CommunityPublic, CreatorCreate, CreatorReport, CreatorsPage, LiveSessionCreate,
     LiveSessionReport, LiveSessionsPage, MemberLeft, MemberPublic, MembersCreate, MembersJoined, MembersPage,
