@@ -30,7 +30,8 @@ TRIGGERS: dict[str, dict[str, tuple[int, int, int]]] = {
     "stuck_shipment": {},
 }
 STATUSES = ("draft", "active", "paused", "ended")
-AUDIENCE_KEYS = ("customer_ids", "filter", "segment_id", "community_id")   # without a trigger; several narrow each other
+# Audiences of a campaign without a trigger; keys given together narrow each other.
+AUDIENCE_KEYS = ("customer_ids", "filter", "segment_id", "community_id")
 
 
 @dataclass

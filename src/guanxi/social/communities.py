@@ -90,7 +90,8 @@ def activity(session: Session, group: Community, *, days: int, now: dt.datetime 
     in_group = (Mention.platform == group.platform, Mention.parent_id == group.external_id,
                 Mention.status == "visible", Mention.posted_at >= since)
     messages, authors, last = session.execute(select(
-        func.count(), func.count(func.distinct(Mention.author_ref)), func.max(Mention.posted_at)).where(*in_group)).one()
+        func.count(), func.count(func.distinct(Mention.author_ref)), func.max(Mention.posted_at)
+    ).where(*in_group)).one()
     current = select(CommunityMember.customer_id).where(CommunityMember.community_id == group.id,
                                                         CommunityMember.left_at.is_(None))
     active = session.scalar(select(func.count(func.distinct(Mention.customer_id))).where(

@@ -20,7 +20,8 @@ def export_groups(session: Session, customer_id: int) -> dict:
         CommunityMember, CommunityMember.community_id == Community.id).where(CommunityMember.customer_id.in_(ids))
         .order_by(CommunityMember.id)).all()
     return {"communities": [{"platform": g.platform, "id": g.external_id, "name": g.name,
-                             "joined_at": m.joined_at.isoformat(), "left_at": m.left_at.isoformat() if m.left_at else None}
+                             "joined_at": m.joined_at.isoformat(),
+                             "left_at": m.left_at.isoformat() if m.left_at else None}
                             for g, m in groups],
             "creator_accounts": [{"platform": c.platform, "id": c.external_id, "handle": c.handle,
                                   "followers": c.followers, "referral_code": c.referral_code}

@@ -19,7 +19,8 @@ class LiveSession(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))
-    external_id: Mapped[str] = mapped_column(String(200))       # the room / session id: mentions' parent_id, orders' live_session
+    # The room / session id: its comments' parent_id, and what orders name in their live_session.
+    external_id: Mapped[str] = mapped_column(String(200))
     host: Mapped[str] = mapped_column(String(200))              # the presenter (a shop account or a creator's handle)
     title: Mapped[str] = mapped_column(String(300), default="")
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -68,7 +69,7 @@ class Creator(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(200))       # the account id: their mentions' author_ref
-    handle: Mapped[str] = mapped_column(String(200))             # public handle, shown as is (creators are public figures)
+    handle: Mapped[str] = mapped_column(String(200))             # public handle, shown unmasked (a public account)
     followers: Mapped[int] = mapped_column(BigInteger, default=0)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
     referral_code: Mapped[str | None] = mapped_column(String(20))   # a loyalty referral code (their customer's own)
