@@ -58,6 +58,8 @@ def test_a_live_session_reports_comments_sentiment_orders_and_revenue(client, au
     assert report["viewers"] == 1500 and report["ended_at"].startswith("2026-11-20T14:00")
     assert report["comments"] == 3
     assert report["comment_labels"] == {"positive": 1, "neutral": 1, "negative": 1}
+    scores = {m["external_id"]: m["sentiment"] for m in client.get(f"{API}/mentions", headers=ops).json()["items"]}
+    assert report["sentiment"] == round((scores["m-1"] + scores["m-2"] + scores["m-3"]) / 3, 3)
     assert report["orders"] == 3 and report["buyers"] == 1
     assert report["revenue"] == [{"currency": "CNY", "amount_minor": 10000 + 5000 - 2000},
                                  {"currency": "USD", "amount_minor": 7000}]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from guanxi.customers import profiles
 from guanxi.db import utcnow
+from guanxi.dialect import insert_ignoring_conflicts
 from guanxi.errors import NotFound
 from guanxi.social import keyed
 from guanxi.social.community_models import Community, CommunityMember
@@ -42,9 +43,11 @@ def join(session: Session, community_id: int, customer_ids: Iterable[int], at: d
         row = session.scalar(select(CommunityMember).where(CommunityMember.community_id == group.id,
                                                            CommunityMember.customer_id == cid))
         if row is None:
-            session.add(CommunityMember(community_id=group.id, customer_id=cid, joined_at=at))
-            session.flush()
-            joined += 1
+            # ON CONFLICT DO NOTHING: the same join arriving twice at once adds one row, not an error.
+            new = session.scalar(insert_ignoring_conflicts(session, CommunityMember, ["community_id", "customer_id"])
+                                 .returning(CommunityMember.id),
+                                 {"community_id": group.id, "customer_id": cid, "joined_at": at})
+            joined, already = joined + (new is not None), already + (new is None)
         elif row.left_at is not None:
             row.joined_at, row.left_at = at, None
             joined += 1

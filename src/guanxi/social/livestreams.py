@@ -67,8 +67,8 @@ def comment_figures(session: Session, platform: str, parent_id: str) -> CommentF
 def report(session: Session, live: LiveSession) -> dict:
     """Viewers, comments and their sentiment, orders credited and revenue (by currency, minor units)."""
     c = comment_figures(session, live.platform, live.external_id)
-    # The window is the stream itself: an order naming a room that streams again another day is credited
-    # to the session it was placed in. A session still on counts everything since it began.
+    # The window is the stream itself, ends included: an order naming the room later (a replay, a saved
+    # link) is not the session's doing. A session still on counts everything since it began.
     sales = purchases.net_sales(session, live_session=live.external_id, since=live.started_at,
                                 until=live.ended_at + dt.timedelta(microseconds=1) if live.ended_at else None)
     return {"id": live.id, "platform": live.platform, "external_id": live.external_id, "host": live.host,
