@@ -79,3 +79,20 @@ def test_readers_see_no_member_forms_and_cannot_post(client, auth, runtime):
     assert client.post(f"/social/communities/{gid}/members", data={"customer_id": "1", "csrf_token": csrf_of(html)},
                        follow_redirects=False).status_code == 403
     assert client.get("/social/communities/999999").status_code == 404
+
+
+def test_the_customer_360_shows_the_persons_groups_and_creator_account(client, auth, runtime):
+    cid, _ = _customer(client, auth("admin"))
+    with transaction(runtime.factory) as s:
+        group, _ = communities.upsert_community(s, platform="wechat", external_id="g-360", name="老客福利群",
+                                                kind="group")
+        gone, _ = communities.upsert_community(s, platform="wechat", external_id="g-left", name="已退的群", kind="group")
+        communities.join(s, group.id, [cid])
+        communities.join(s, gone.id, [cid])
+        communities.leave(s, gone.id, cid)
+        creators.upsert_creator(s, platform="douyin", external_id="dy-360", handle="@甜甜", followers=5000,
+                                customer_id=cid)
+    _signed_in(client, runtime, "operations", "zh-CN")
+    html = client.get(f"/customers/{cid}").text
+    assert f'href="/social/communities/{group.id}"' in html and "老客福利群" in html and "已退的群" not in html
+    assert "@甜甜" in html and "5,000 粉丝" in html

@@ -52,6 +52,10 @@ def creators(session: Session, *, platform: str | None = None, limit: int = 50, 
     return list(rows), count
 
 
+def linked_to(session: Session, customer_id: int) -> list[Creator]:
+    return list(session.scalars(select(Creator).where(Creator.customer_id == customer_id).order_by(Creator.id)))
+
+
 def engagement(session: Session, creator: Creator) -> dict:
     """Per post of theirs that was ingested: likes, and comments counted from the comments ingested under it.
 

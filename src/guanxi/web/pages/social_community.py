@@ -12,7 +12,7 @@ from guanxi.deps import SessionDep
 from guanxi.errors import GuanxiError
 from guanxi.social import communities, creators, livestreams
 from guanxi.staff.roles import Perm
-from guanxi.web import menu
+from guanxi.web import menu, sections
 from guanxi.web.auth import page_for
 from guanxi.web.i18n import N_
 from guanxi.web.rendering import is_htmx, render, state_of
@@ -97,3 +97,11 @@ def creators_page(request: Request, actor: Reader, session: SessionDep, platform
     return render(request, "social_community/creators.html", {
         "items": [creators.report(session, r) for r in rows], "count": count, "platform": platform,
         "offset": offset, "page": PAGE}, fragment="social_community/_creators_table.html")
+
+
+@sections.customer_section("communities", N_("Communities"), "social_community/_customer_communities.html",
+                           perm=Perm.social_read, order=80)
+def customer_communities(session, runtime, customer_id: int) -> dict:
+    """The groups the person is in now, and the creator account linked to them, on the 360."""
+    return {"groups": communities.groups_of(session, customer_id), "kinds": KINDS,
+            "creators": creators.linked_to(session, customer_id)}
