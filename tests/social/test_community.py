@@ -99,6 +99,7 @@ def test_a_community_lists_members_joins_leaves_and_counts_activity(client, auth
         "joined": 0, "already_members": 1}
     assert client.delete(f"{API}/communities/{gid}/members/{c}", headers=ops).json() == {"left": True}
     assert client.delete(f"{API}/communities/{gid}/members/{c}", headers=ops).json() == {"left": False}
+    assert client.delete(f"{API}/communities/{gid}/members/{10**9}", headers=ops).json() == {"left": False}
     unknown = client.post(f"{API}/communities/{gid}/members", json={"customer_ids": [b, 10**9]}, headers=ops)
     assert unknown.status_code == 404
 

@@ -59,6 +59,10 @@ def join(session: Session, community_id: int, customer_ids: Iterable[int], at: d
 def leave(session: Session, community_id: int, customer_id: int, at: dt.datetime | None = None) -> bool:
     """Mark someone as gone; False when they were not a member (leaving twice changes nothing)."""
     group = get(session, community_id)
+    try:
+        customer_id = profiles.live_customer(session, customer_id).id   # merged since: their row moved
+    except NotFound:
+        return False                                                    # unknown or erased: not a member
     row = session.scalar(select(CommunityMember).where(CommunityMember.community_id == group.id,
                                                        CommunityMember.customer_id == customer_id))
     if row is None or row.left_at is not None:
