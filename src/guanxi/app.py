@@ -22,6 +22,7 @@ from guanxi.privacy.requests_api import router as privacy_requests_router
 from guanxi.runtime import Runtime, build_runtime
 from guanxi.service.api import router as service_router
 from guanxi.social.api import router as social_router
+from guanxi.social.community_api import router as social_community_router
 from guanxi.conversations.api import router as conversations_router
 from guanxi.schemas import PROBLEM_RESPONSES
 from guanxi.staff.api import router as staff_router
@@ -29,6 +30,7 @@ from guanxi.system.api import router as system_router
 from guanxi.web import install as install_web
 
 API_ROUTERS = [staff_router, customers_router, analytics_router, privacy_router, privacy_requests_router, webhooks_router, shipments_router, imports_router, duplicates_router, loyalty_router, service_router, care_router, social_router, conversations_router]
+API_ROUTERS.append(social_community_router)  # live sessions, communities, creators
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

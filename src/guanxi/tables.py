@@ -20,6 +20,7 @@ DOMAIN_MODELS = [
     "guanxi.care.models",
     "guanxi.conversations.models",
     "guanxi.social.models",
+    "guanxi.social.community_models",
 ]
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from guanxi.care import segments, template_store, triggers
 from guanxi.care import campaigns as campaign_service
 from guanxi.care.campaigns import CampaignSpec
-from guanxi.care.models import OutboxMessage
+from guanxi.care.models import Campaign, OutboxMessage
 from guanxi.care.outbox import message_text
 from guanxi.db import transaction, utcnow
 from guanxi.errors import Invalid
@@ -72,3 +72,43 @@ def test_segment_audience_through_the_seam(runtime, care_settings, person, gift_
     with runtime.factory() as session:
         assert list(session.scalars(select(OutboxMessage.customer_id))) == [a]
     assert b != a
+
+
+def test_a_campaign_aimed_at_a_community_reaches_exactly_its_members(runtime, care_settings, person, gift_template):
+    communities = pytest.importorskip("guanxi.social.communities")
+    a, b, gone, outsider = person(), person(), person(), person()
+    with transaction(runtime.factory) as session:
+        group, _ = communities.upsert_community(session, platform="wechat", external_id="grp-care", name="老客群",
+                                                kind="group")
+        other, _ = communities.upsert_community(session, platform="wechat", external_id="grp-other", name="别的群",
+                                                kind="group")
+        communities.join(session, group.id, [a, b, gone])
+        communities.join(session, other.id, [outsider])
+        communities.leave(session, group.id, gone)
+        gid = group.id
+    campaign = _campaign(runtime, audience={"community_id": gid})
+    with runtime.factory() as session:
+        row = session.get(Campaign, campaign)
+        assert triggers.dry_run(session, runtime.cipher, care_settings, row, utcnow()) == {
+            "audience": 2, "already_reached": 0, "control": 0, "would_send": 2, "no_consent": 0}
+    assert _run(runtime, care_settings, campaign)["queued"] == 2
+    with runtime.factory() as session:
+        assert sorted(session.scalars(select(OutboxMessage.customer_id))) == sorted([a, b])
+
+
+def test_a_community_audience_is_checked():
+    pytest.importorskip("guanxi.social.communities")
+    for bad in ({"community_id": 0}, {"community_id": "7"}, {"community_id": True}, {"community": 7}):
+        with pytest.raises(Invalid, match="audience|community"):
+            campaign_service.check_spec(CampaignSpec(name="x", channels=["email"], audience=bad,
+                                                     variants=[{"name": "A", "template": "t", "weight": 1}]))
+
+
+def test_an_unknown_community_is_a_not_found(runtime, care_settings, gift_template):
+    pytest.importorskip("guanxi.social.communities")
+    from guanxi.errors import NotFound
+
+    campaign = _campaign(runtime, audience={"community_id": 999_999})
+    with runtime.factory() as session, pytest.raises(NotFound, match="no community"):
+        triggers.dry_run(session, runtime.cipher, care_settings, session.get(Campaign, campaign),
+                         utcnow())

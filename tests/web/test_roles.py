@@ -11,6 +11,8 @@ from .forms import csrf_of, sign_in
 
 # The Duplicates page exists where the customers domain's dedup service does.
 DUP = ["/duplicates"] if importlib.util.find_spec("guanxi.customers.dedup") else []
+# Live sessions, communities and creators, where the social domain's pages for them exist.
+LIVE = ["/social/live"] if importlib.util.find_spec("guanxi.web.pages.social_community") else []
 MENU_LINK = re.compile(r'<nav class="menu".*?</nav>', re.S)
 
 
@@ -22,11 +24,11 @@ def menu_of(html: str) -> list[str]:
 # their own pages, so the menu is checked against the role's powers, not as a fixed list.
 MENUS = {
     "admin": ({"/dashboard", "/customers", "/imports", "/settings/tokens", *DUP}, set()),
-    "operations": ({"/dashboard", "/customers", "/imports", *DUP}, {"/settings/tokens", "/settings/audit"}),
+    "operations": ({"/dashboard", "/customers", "/imports", *DUP, *LIVE}, {"/settings/tokens", "/settings/audit"}),
     "service": ({"/customers", *DUP}, {"/dashboard", "/imports", "/settings/tokens"}),
-    "analyst": ({"/dashboard", "/customers"}, {"/imports", "/settings/tokens", "/duplicates"}),
-    "tech": ({"/imports", "/settings/tokens"}, {"/customers", "/dashboard", "/duplicates"}),
-    "content": (set(), {"/customers", "/dashboard", "/imports", "/settings/tokens", "/duplicates"}),
+    "analyst": ({"/dashboard", "/customers", *LIVE}, {"/imports", "/settings/tokens", "/duplicates"}),
+    "tech": ({"/imports", "/settings/tokens"}, {"/customers", "/dashboard", "/duplicates", "/social/live"}),
+    "content": ({*LIVE}, {"/customers", "/dashboard", "/imports", "/settings/tokens", "/duplicates"}),
 }
 
 

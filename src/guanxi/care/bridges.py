@@ -1,7 +1,7 @@
 """Care's use of the loyalty and analytics domains, through their service functions only.
 
 Loaded by whatever builds a message context or an audience. A domain that is not installed
-(or not yet built) leaves care working without it: points 0, no points offers, no segments.
+(or not yet built) leaves care working without it: points 0, no points offers, no segments, no communities.
 """
 
 from __future__ import annotations
@@ -54,12 +54,20 @@ def analytics_segment_members(session: Session, segment_id: int) -> list[int]:
     return reports.member_ids(session, segment_rules.parse(row.rule), limit=10_000_000)
 
 
+def social_community_members(session: Session, community_id: int) -> list[int]:
+    from guanxi.social import communities
+
+    return communities.member_ids(session, community_id)
+
+
 def install() -> None:
     if _have("guanxi.loyalty.points"):
         context.customer_fields.setdefault("loyalty", loyalty_fields)
         offers.providers.setdefault("points", LoyaltyPoints())
     if _have("guanxi.analytics.reports") and _have("guanxi.analytics.segment_rules"):
         segments.register_default(analytics_segment_members)
+    if _have("guanxi.social.communities"):
+        segments.register_default(social_community_members, segments.COMMUNITY)
 
 
 install()

@@ -30,6 +30,8 @@ TRIGGERS: dict[str, dict[str, tuple[int, int, int]]] = {
     "stuck_shipment": {},
 }
 STATUSES = ("draft", "active", "paused", "ended")
+# Audiences of a campaign without a trigger; keys given together narrow each other.
+AUDIENCE_KEYS = ("customer_ids", "filter", "segment_id", "community_id")
 
 
 @dataclass
@@ -76,12 +78,14 @@ def check_spec(spec: CampaignSpec, custom_occasions: dict | None = None) -> Camp
     if not 0 <= spec.control_percent <= 50:
         raise _bad("control_percent", "the hold-out group is 0 to 50 percent")
     if spec.trigger is None:
-        ids, flt, seg = (spec.audience.get(k) for k in ("customer_ids", "filter", "segment_id"))
-        if set(spec.audience) - {"customer_ids", "filter", "segment_id"} or (not ids and not flt and not seg):
+        ids, flt, seg, group = (spec.audience.get(k) for k in AUDIENCE_KEYS)
+        if set(spec.audience) - set(AUDIENCE_KEYS) or (not ids and not flt and not seg and not group):
             raise _bad("audience", 'without a trigger, name the audience: {"customer_ids": [...]}, '
-                                   '{"segment_id": n} or {"filter": {...}}')
+                                   '{"segment_id": n}, {"community_id": n} or {"filter": {...}}')
         if seg is not None and (not isinstance(seg, int) or isinstance(seg, bool) or seg < 1):
             raise _bad("audience", "segment_id is a saved segment's id")
+        if group is not None and (not isinstance(group, int) or isinstance(group, bool) or group < 1):
+            raise _bad("audience", "community_id is a community's id (GET /api/v1/social/communities)")
         if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)):
             raise _bad("audience", "customer_ids is a list of ids")
         if flt is not None and (not isinstance(flt, dict) or set(flt) - {"tags", "city", "acquisition_channel"}):

@@ -1,4 +1,5 @@
-"""Audiences from saved segments: a seam the analytics domain fills (see bridges)."""
+"""Audiences from saved segments and from communities (社群): seams the analytics and social domains fill
+(see bridges). Each kind has its own sources; the latest registration wins."""
 
 from __future__ import annotations
 
@@ -9,28 +10,31 @@ from sqlalchemy.orm import Session
 from guanxi.errors import Invalid
 
 SegmentMembers = Callable[[Session, int], Iterable[int]]
-_sources: list[SegmentMembers] = []
+SEGMENT, COMMUNITY = "segment", "community"
+_OWNERS = {SEGMENT: ("segments", "analytics"), COMMUNITY: ("communities", "social")}
+_sources: dict[str, list[SegmentMembers]] = {kind: [] for kind in _OWNERS}
 
 
-def register(source: SegmentMembers) -> None:
-    """Use `source` for segment audiences (the latest registration wins)."""
-    _sources.append(source)
+def register(source: SegmentMembers, kind: str = SEGMENT) -> None:
+    """Use `source` for audiences of this kind (the latest registration wins)."""
+    _sources[kind].append(source)
 
 
-def register_default(source: SegmentMembers) -> None:
-    if source not in _sources:
-        _sources.insert(0, source)
+def register_default(source: SegmentMembers, kind: str = SEGMENT) -> None:
+    if source not in _sources[kind]:
+        _sources[kind].insert(0, source)
 
 
-def unregister(source: SegmentMembers) -> None:
-    if source in _sources:
-        _sources.remove(source)
+def unregister(source: SegmentMembers, kind: str = SEGMENT) -> None:
+    if source in _sources[kind]:
+        _sources[kind].remove(source)
 
 
-def members(session: Session, segment_id: int) -> list[int]:
-    if not _sources:
-        raise Invalid("segments are not available: the analytics domain is not installed")
+def members(session: Session, ref: int, kind: str = SEGMENT) -> list[int]:
+    what, domain = _OWNERS[kind]
+    if not _sources[kind]:
+        raise Invalid(f"{what} are not available: the {domain} domain is not installed")
     try:
-        return list(_sources[-1](session, segment_id))
-    except (ImportError, AttributeError) as exc:  # analytics present but not the functions care expects
-        raise Invalid(f"segments are not available: {exc}") from None
+        return list(_sources[kind][-1](session, ref))
+    except (ImportError, AttributeError) as exc:  # the domain present but not the functions care expects
+        raise Invalid(f"{what} are not available: {exc}") from None

@@ -111,6 +111,9 @@ def candidates(session: Session, cipher: PiiCipher, care: CareSettings, campaign
         if aud.get("segment_id"):
             in_segment = segments.members(session, aud["segment_id"])
             ids = in_segment if ids is None else sorted(set(ids) & set(in_segment))
+        if aud.get("community_id"):
+            in_group = segments.members(session, aud["community_id"], segments.COMMUNITY)
+            ids = in_group if ids is None else sorted(set(ids) & set(in_group))
         rows = facts.matching(session, ids=ids, tags=flt.get("tags"), city=flt.get("city"),
                               acquisition_channel=flt.get("acquisition_channel"))
         for cid, _tz in rows:

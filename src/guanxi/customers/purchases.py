@@ -1,9 +1,11 @@
-"""The shop's purchase log, as other domains (analytics) read it: one row per paid order."""
+"""The shop's purchase log, as other domains (analytics, social, loyalty) read it: one row per paid order."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -29,3 +31,38 @@ def purchase_log(session: Session, *, timezone: str, currency: str | None = None
         stmt = stmt.where(Order.currency == currency)
     for cid, placed_at, amount, cur in session.execute(stmt.execution_options(yield_per=10_000)):
         yield cid, placed_at.astimezone(tz).date(), int(amount), cur
+
+
+@dataclass(frozen=True)
+class Sales:
+    orders: int
+    buyers: int                  # distinct customers among those orders
+    revenue: dict[str, int]      # currency -> net amount (total less refunds) in minor units
+
+
+def net_sales(session: Session, *, customer_ids: Iterable[int] | None = None, live_session: str | None = None,
+              since: dt.datetime | None = None, until: dt.datetime | None = None) -> Sales:
+    """Paid orders (less their refunds) of some customers and/or credited to a live session, placed in [since, until).
+
+    Orders of erased or merged profiles still count: the sale happened (social reports live streams and
+    creators' referral results with it).
+    """
+    stmt = select(Order.customer_id, Order.currency, Order.total_minor - Order.refunded_minor).where(
+        Order.status.in_(PURCHASE_STATUSES))
+    if customer_ids is not None:
+        ids = list(customer_ids)
+        if not ids:
+            return Sales(0, 0, {})
+        stmt = stmt.where(Order.customer_id.in_(ids))
+    if live_session is not None:
+        stmt = stmt.where(Order.live_session == live_session)
+    if since is not None:
+        stmt = stmt.where(Order.placed_at >= since)
+    if until is not None:
+        stmt = stmt.where(Order.placed_at < until)
+    orders, buyers, revenue = 0, set(), defaultdict(int)
+    for cid, currency, net in session.execute(stmt):
+        orders += 1
+        buyers.add(cid)
+        revenue[currency] += int(net)
+    return Sales(orders, len(buyers), dict(sorted(revenue.items())))

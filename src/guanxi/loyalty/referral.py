@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guanxi.customers import loyalty_feed, profiles
+from guanxi.customers import loyalty_feed, profiles, purchases
 from guanxi.db import utcnow
 from guanxi.errors import NotFound
 from guanxi.loyalty import store
@@ -140,3 +140,25 @@ def _credit(session: Session, customer_id: int, points: int, ref: str, now: dt.d
 def referrals_of(session: Session, customer_id: int) -> list[Referral]:
     return list(session.scalars(select(Referral).where(Referral.referrer_id == customer_id)
                                 .order_by(Referral.id.desc()).limit(100)))
+
+
+def code_owner(session: Session, code: str) -> int | None:
+    """The customer whose referral code this is, or None."""
+    return session.scalar(select(ReferralCode.customer_id).where(ReferralCode.code == code.strip().upper()))
+
+
+@dataclass(frozen=True)
+class CodeResults:
+    signups: int                 # friends attributed to the code, rejected ones left out
+    held: int                    # of those, held for review
+    first_orders: int            # friends who have placed a paid order
+    revenue: dict[str, int]      # their paid orders less refunds, by currency, in minor units
+
+
+def code_results(session: Session, code: str) -> CodeResults:
+    """What a referral code brought (for a creator's report): sign-ups, first orders and the friends' spend."""
+    rows = session.execute(select(Referral.friend_id, Referral.status).where(
+        Referral.code == code.strip().upper(), Referral.status != REJECTED)).all()
+    sales = purchases.net_sales(session, customer_ids=[friend for friend, _ in rows])
+    return CodeResults(signups=len(rows), held=sum(1 for _, status in rows if status == HELD),
+                       first_orders=sales.buyers, revenue=sales.revenue)

@@ -26,6 +26,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.signin",
     "guanxi.web.pages.dashboard",
     "guanxi.web.pages.social",
+    "guanxi.web.pages.social_community",
     "guanxi.web.pages.analytics",
     "guanxi.web.pages.customers",
     "guanxi.web.pages.customer360",
