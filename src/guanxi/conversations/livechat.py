@@ -67,6 +67,22 @@ def send(session: Session, cipher: PiiCipher, cfg: ConversationSettings, visitor
                            author="visitor" if visitor.customer_id is None else "customer")
 
 
+def send_file(session: Session, cipher: PiiCipher, store, cfg: ConversationSettings, visitor: ChatVisitor,
+              filename: str, data: bytes, *, client_id: str | None = None, now: dt.datetime | None = None
+              ) -> threads.Received:
+    """The visitor sends a file (checked first: nothing is recorded for a refused one); a resend is harmless."""
+    from guanxi.conversations import attachments
+
+    attachments.check(cfg, filename, data)
+    visitor.last_seen_at = now or utcnow()
+    got = threads.receive(session, cipher, cfg, thread_of(session, cipher, visitor), filename.strip()[:255], now=now,
+                          external_id=f"v{visitor.id}:{client_id}" if client_id else None, kind="file",
+                          author="visitor" if visitor.customer_id is None else "customer")
+    if not got.duplicate:
+        attachments.add(session, cipher, store, cfg, got.message, filename, data, now=now)
+    return got
+
+
 def identify(session: Session, cipher: PiiCipher, visitor: ChatVisitor, customer_id: int) -> Conversation | None:
     """The visitor signed in as this customer: their chat so far joins the customer's."""
     customer_id = profiles.live_customer(session, customer_id).id
@@ -100,6 +116,10 @@ def updates(session: Session, cipher: PiiCipher, visitor: ChatVisitor, after_id:
     conv = current_thread(session, visitor)
     if conv is None:
         return []
+    from guanxi.conversations import attachments
+
+    msgs = threads.messages_of(session, conv.id, include_internal=False, after_id=after_id)
+    files = attachments.of_messages(session, [m.id for m in msgs if m.kind in ("file", "text")])
     return [{"id": m.id, "from": "visitor" if m.direction == "in" else "shop", "text": threads.body_of(cipher, m),
-             "at": m.created_at.isoformat()}
-            for m in threads.messages_of(session, conv.id, include_internal=False, after_id=after_id)]
+             "at": m.created_at.isoformat(), "attachments": [attachments.public(cipher, a) for a in files.get(m.id, [])]}
+            for m in msgs]
