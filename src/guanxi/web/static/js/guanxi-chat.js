@@ -56,10 +56,25 @@
   root.appendChild(open); root.appendChild(panel);
   document.body.appendChild(root);
 
+  // Knowledge-base links arrive as "/help/<locale>/<slug>" paths of this Guanxi server, which is not
+  // the shop's own site the widget sits on: they become links to the server. Text stays text (no HTML).
+  var ORIGIN = new URL(me.src, location.href).origin, LINK = /(https?:\/\/[^\s]+|\/help\/[\w-]+\/[\w-]+)/g;
+  function linked(parent, text) {
+    var at = 0, hit;
+    LINK.lastIndex = 0;
+    while ((hit = LINK.exec(text))) {
+      parent.appendChild(document.createTextNode(text.slice(at, hit.index)));
+      var href = hit[0].charAt(0) === "/" ? ORIGIN + hit[0] : hit[0];
+      parent.appendChild(el("a", {href: href, target: "_blank", rel: "noopener"}, hit[0]));
+      at = hit.index + hit[0].length;
+    }
+    parent.appendChild(document.createTextNode(text.slice(at)));
+  }
   function show(m) {
     if (shown[m.id]) return;
     shown[m.id] = true;
-    var li = el("li", {"class": m.from, "data-id": m.id}, m.text);
+    var li = el("li", {"class": m.from, "data-id": m.id});
+    linked(li, m.text || "");
     (m.attachments || []).forEach(function (f) {
       // The visitor's token in the address: an <img> or a link cannot send the header.
       var url = base + "/attachments/" + f.id + "?visitor=" + encodeURIComponent(token);
