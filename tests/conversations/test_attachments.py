@@ -7,7 +7,7 @@ import base64
 import pytest
 from sqlalchemy import select
 
-from guanxi.conversations import attachments, threads
+from guanxi.conversations import attachments, livechat, threads
 from guanxi.conversations.models import ConversationAttachment
 from guanxi.conversations.settings import get_conversation_settings
 from guanxi.db import transaction
@@ -116,3 +116,18 @@ def test_files_go_out_on_live_chat_only(client, chat, auth, runtime, make_custom
     assert r.status_code == 422 and "live chat only" in r.json()["detail"]
     with runtime.factory() as s:
         assert not list(s.scalars(select(ConversationAttachment)))
+
+
+def test_a_rolled_back_upload_leaves_no_file(runtime, settings, conv_cfg):
+    store = attachments.store_at(settings.data_dir)
+    with pytest.raises(RuntimeError):
+        with transaction(runtime.factory) as s:
+            visitor, _ = livechat.start(s, "secret")
+            livechat.send_file(s, runtime.cipher, store, conv_cfg, visitor, "a.png", PNG)
+            assert len(list(store.path("x").parent.iterdir())) == 1
+            raise RuntimeError("the request failed after the file was written")
+    assert not list(store.path("x").parent.iterdir())
+    with transaction(runtime.factory) as s:   # a committed one stays
+        visitor, _ = livechat.start(s, "secret")
+        livechat.send_file(s, runtime.cipher, store, conv_cfg, visitor, "b.png", PNG)
+    assert len(list(store.path("x").parent.iterdir())) == 1

@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from guanxi.conversations.models import Conversation, ConversationAttachment, ConversationMessage
@@ -26,6 +26,7 @@ from guanxi.errors import GuanxiError, Invalid, NotFound
 from guanxi.privacy.crypto import PiiCipher
 
 NAME_CONTEXT = "conversation_attachment_name"
+UNCOMMITTED = "conversation_files_written"   # session.info: sealed files whose rows are not committed yet
 FOLDER = "attachments"
 EXTENSIONS = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
               "webp": "image/webp", "pdf": "application/pdf"}
@@ -104,6 +105,18 @@ class Store:
         self.path(key).unlink(missing_ok=True)
 
 
+@event.listens_for(Session, "after_commit")
+def _files_kept(session: Session) -> None:
+    session.info.pop(UNCOMMITTED, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _files_dropped(session: Session) -> None:
+    # The rows are gone, so their files must go too: nothing half-written survives a failed transaction.
+    for path in session.info.pop(UNCOMMITTED, []):
+        path.unlink(missing_ok=True)
+
+
 def store_at(data_dir: Path | None) -> Store:
     """The store in this data dir; without one, the data dir of the settings now in force."""
     if data_dir is None:
@@ -119,6 +132,7 @@ def add(session: Session, cipher: PiiCipher, store: Store, cfg: ConversationSett
     kind = check(cfg, filename, data)
     key = secrets.token_hex(16)
     store.write(cipher, key, data)
+    session.info.setdefault(UNCOMMITTED, []).append(store.path(key))
     att = ConversationAttachment(conversation_id=msg.conversation_id, message_id=msg.id, content_type=kind,
                                  filename_enc=cipher.encrypt(filename.strip()[:255], context=NAME_CONTEXT),
                                  size=len(data), storage_key=key, created_at=now or utcnow())
