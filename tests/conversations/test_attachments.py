@@ -131,3 +131,27 @@ def test_a_rolled_back_upload_leaves_no_file(runtime, settings, conv_cfg):
         visitor, _ = livechat.start(s, "secret")
         livechat.send_file(s, runtime.cipher, store, conv_cfg, visitor, "b.png", PNG)
     assert len(list(store.path("x").parent.iterdir())) == 1
+
+
+def test_erasure_removes_files_and_export_lists_them(runtime, settings, conv_cfg, make_customer):
+    from guanxi.conversations import email_threads
+    from guanxi.customers import hooks
+    from guanxi.privacy import requests as privacy_requests
+    from guanxi.service.tickets import AttachmentIn
+
+    cid, email, _ = make_customer()
+    with transaction(runtime.factory) as s:
+        email_threads.receive_mail(s, runtime.cipher, email_threads.MailIn(
+            customer_id=cid, address=email, message_id="<e1@example.com>", subject="破损", body="see photo",
+            attachments=[AttachmentIn("photo.png", "image/png", PNG)]), conv_cfg, data_dir=settings.data_dir)
+    folder = settings.data_dir / "attachments"
+    assert len(list(folder.iterdir())) == 1
+    with runtime.factory() as s:
+        s.info[privacy_requests._CIPHER] = runtime.cipher   # as a privacy request sets it
+        [thread] = hooks.exporters["conversations"](s, cid)
+        assert thread["messages"][0]["files"][0]["filename"] == "photo.png"
+    with transaction(runtime.factory) as s:
+        hooks.erasers["conversations"](s, cid)
+    assert not list(folder.iterdir())
+    with runtime.factory() as s:
+        assert not list(s.scalars(select(ConversationAttachment)))

@@ -27,6 +27,7 @@ from guanxi.privacy.crypto import PiiCipher
 
 NAME_CONTEXT = "conversation_attachment_name"
 UNCOMMITTED = "conversation_files_written"   # session.info: sealed files whose rows are not committed yet
+DOOMED = "conversation_files_erased"         # session.info: files whose rows were deleted, removed on commit
 FOLDER = "attachments"
 EXTENSIONS = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
               "webp": "image/webp", "pdf": "application/pdf"}
@@ -108,6 +109,8 @@ class Store:
 @event.listens_for(Session, "after_commit")
 def _files_kept(session: Session) -> None:
     session.info.pop(UNCOMMITTED, None)
+    for path in session.info.pop(DOOMED, []):
+        path.unlink(missing_ok=True)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -115,6 +118,7 @@ def _files_dropped(session: Session) -> None:
     # The rows are gone, so their files must go too: nothing half-written survives a failed transaction.
     for path in session.info.pop(UNCOMMITTED, []):
         path.unlink(missing_ok=True)
+    session.info.pop(DOOMED, None)   # the erasure did not happen: its files stay
 
 
 def store_at(data_dir: Path | None) -> Store:
@@ -149,6 +153,18 @@ def add_from_mail(session: Session, cipher: PiiCipher, store: Store, msg: Conver
     except GuanxiError:
         return False
     return True
+
+
+def erase(session: Session, conversation_ids: list[int], store: Store | None = None) -> int:
+    """Remove the files of these conversations (erasure); the sealed files go once the transaction commits."""
+    store = store or store_at(None)
+    rows = list(session.scalars(select(ConversationAttachment).where(
+        ConversationAttachment.conversation_id.in_(conversation_ids)))) if conversation_ids else []
+    for att in rows:
+        session.info.setdefault(DOOMED, []).append(store.path(att.storage_key))
+        session.delete(att)
+    session.flush()
+    return len(rows)
 
 
 def name_of(cipher: PiiCipher, att: ConversationAttachment) -> str:
