@@ -25,7 +25,7 @@ from guanxi.db import utcnow
 from guanxi.errors import GuanxiError, Invalid, NotFound
 from guanxi.privacy.crypto import PiiCipher
 
-NAME_CONTEXT = "conversation_attachment_name"
+NAME_CONTEXT = "filename"   # the column name without _enc: what key rotation (privacy.rotation) tries
 UNCOMMITTED = "conversation_files_written"   # session.info: sealed files whose rows are not committed yet
 DOOMED = "conversation_files_erased"         # session.info: files whose rows were deleted, removed on commit
 FOLDER = "attachments"

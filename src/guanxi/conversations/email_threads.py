@@ -22,7 +22,7 @@ from guanxi.conversations.settings import ConversationSettings, get_conversation
 from guanxi.privacy.crypto import PiiCipher
 
 CHANNEL = "email"
-SUBJECT_CONTEXT = "conversation_subject"
+SUBJECT_CONTEXT = "subject"   # the column name without _enc: what key rotation (privacy.rotation) tries
 MAX_REFERENCES = 10   # mail clients keep the chain short too; the newest ids matter most
 
 

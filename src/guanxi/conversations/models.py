@@ -57,7 +57,8 @@ class Conversation(Base):
     thread: Mapped[str] = mapped_column(String(200), default="dm")       # dm | comment:<post id> | ...
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     visitor_id: Mapped[int | None] = mapped_column(ForeignKey("conversation_visitors.id", ondelete="SET NULL"))
-    address_enc: Mapped[str | None] = mapped_column(Text)                # openid / platform user id / e-mail to reply to
+    # openid / platform user id / e-mail to reply to; `pii_context` tells key rotation what it was sealed with
+    address_enc: Mapped[str | None] = mapped_column(Text, info={"pii_context": "conversation_address"})
     type: Mapped[str] = mapped_column(String(20), default="other")
     status: Mapped[str] = mapped_column(String(10), default="open")      # open | waiting | closed
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("conversation_agents.id", ondelete="SET NULL"),
@@ -88,7 +89,7 @@ class ConversationMessage(Base):
     direction: Mapped[str] = mapped_column(String(10))
     kind: Mapped[str] = mapped_column(String(10), default="text")        # text | call | away | event
     author: Mapped[str] = mapped_column(String(200))
-    body_enc: Mapped[str | None] = mapped_column(Text)
+    body_enc: Mapped[str | None] = mapped_column(Text, info={"pii_context": "conversation_message"})
     dedupe_key: Mapped[str | None] = mapped_column(String(250), unique=True)  # channel:platform message id
     mentions: Mapped[list] = mapped_column(JsonType, default=list)            # agent ids
     call_seconds: Mapped[int | None] = mapped_column(Integer)
