@@ -43,7 +43,14 @@ def test_negative_chinese_and_positive_english_show_their_labels(client, app, ru
     with transaction(runtime.factory) as s:
         for m in threads.messages_of(s, happy_id):
             m.sentiment_score, m.sentiment_label = -0.9, "negative"
-    assert _mood(client.get(f"/inbox/{happy_id}/messages", headers={"HX-Request": "true"}).text) == "negative"
+    fragment = client.get(f"/inbox/{happy_id}/messages", headers={"HX-Request": "true"})
+    assert _mood(fragment.text) == "negative" and "<html" not in fragment.text
+    seen = int(re.search(r"seen=(\d+)", fragment.text).group(1))
+    assert client.get(f"/inbox/{happy_id}/messages", params={"seen": seen}).status_code == 204   # nothing new
+    with transaction(runtime.factory) as s:
+        threads.receive(s, runtime.cipher, conv_cfg, threads.get(s, happy_id), "Where is my parcel?")
+    newer = client.get(f"/inbox/{happy_id}/messages", params={"seen": seen}, headers={"HX-Request": "true"})
+    assert newer.status_code == 200 and "Where is my parcel?" in newer.text
 
     client.cookies.clear()
     _staff(client, runtime, locale="zh-CN")

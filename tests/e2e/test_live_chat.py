@@ -5,7 +5,9 @@ thread on the agent's page) breaks."""
 
 from __future__ import annotations
 
+import struct
 import threading
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -19,6 +21,16 @@ pytestmark = pytest.mark.e2e
 LIVE = 6_000        # ms: the visitor's stream is woken at once; the agent's thread is re-read every 2 s
 ARTICLE = {"slug": "green-tea-storage", "locale": "en", "title": "Storing green tea",
            "body": "Keep green tea sealed, cool and away from light; drink within six months.", "public": True}
+
+
+
+def _png(width: int = 8, height: int = 8) -> bytes:
+    """A real (green) PNG, so the browser can draw it."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\x20\xa0\x40" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 @pytest.fixture
@@ -87,6 +99,15 @@ def test_visitor_and_agent_chat_in_real_time_and_the_agent_sends_an_article(brow
         page.get_by_label("Reply", exact=True).fill("Yes, it is in stock — 50 g and 100 g tins.")
         page.get_by_role("button", name="Send", exact=True).click()
         expect(visitor.locator("#gx-chat li.shop", has_text="50 g and 100 g tins")).to_be_visible(timeout=LIVE)
+
+        # The visitor sends a photo from the widget: both sides see the image (drawn, not just linked).
+        visitor.set_input_files("#gx-chat-file", files=[{"name": "leaves.png", "mimeType": "image/png",
+                                                         "buffer": _png()}])
+        mine = visitor.locator("#gx-chat li.visitor img[alt='leaves.png']")
+        expect(mine).to_be_visible(timeout=LIVE)
+        theirs = page.locator("#messages img[alt='leaves.png']")
+        expect(theirs).to_be_visible(timeout=LIVE)
+        assert mine.evaluate("i => i.naturalWidth") == 8 and theirs.evaluate("i => i.naturalWidth") == 8
 
         # The agent searches the knowledge base beside the reply box and sends the article's link.
         page.get_by_label("Search articles").fill("store green tea")

@@ -304,6 +304,11 @@ def messages_of(session: Session, conversation_id: int, *, include_internal: boo
     return list(session.scalars(stmt.order_by(ConversationMessage.id)))
 
 
+def last_message_id(session: Session, conversation_id: int) -> int:
+    return session.scalar(select(func.max(ConversationMessage.id))
+                          .where(ConversationMessage.conversation_id == conversation_id)) or 0
+
+
 def inbox(session: Session, *, status: list[str] | None = None, channel: str | None = None, type: str | None = None,
           assignee_id: int | None = None, unassigned: bool = False, customer_id: int | None = None,
           tag: str | None = None, mentioning: int | None = None, offset: int = 0, limit: int = 50) -> list[Conversation]:

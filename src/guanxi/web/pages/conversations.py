@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from guanxi.conversations import agents, attachments, canned, handoff, knowledge, moods, sidebar, suggest, targets, threads
 from guanxi.conversations.fanout import FANOUT
@@ -92,9 +92,13 @@ def _context(request: Request, session, runtime, conv, *, kb_query: str = "", ca
 
 
 @router.get("/inbox/{conversation_id}/messages")
-def messages_fragment(conversation_id: int, request: Request, actor: Worker, session: SessionDep, runtime: RuntimeDep):
-    """The thread and the customer's mood, re-read every few seconds by the page (HTMX), so new messages show up."""
+def messages_fragment(conversation_id: int, request: Request, actor: Worker, session: SessionDep, runtime: RuntimeDep,
+                      seen: Annotated[int | None, Query(ge=0)] = None):
+    """The thread and the customer's mood, re-read every few seconds by the page (HTMX), so new messages show up.
+    Nothing new since `seen` (the newest id the page has): 204, and the page keeps what it shows (images too)."""
     conv = threads.get(session, conversation_id)
+    if seen is not None and threads.last_message_id(session, conv.id) == seen:
+        return Response(status_code=204)
     return render(request, "conversations/_messages.html", {"c": conv, **_messages(session, runtime, conv), **_labels()},
                   fragment="conversations/_messages.html")
 
