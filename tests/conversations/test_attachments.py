@@ -155,3 +155,19 @@ def test_erasure_removes_files_and_export_lists_them(runtime, settings, conv_cfg
     assert not list(folder.iterdir())
     with runtime.factory() as s:
         assert not list(s.scalars(select(ConversationAttachment)))
+
+
+def test_files_follow_the_visitor_into_the_customers_thread(client, chat, auth, runtime, make_customer):
+    cid, _, _ = make_customer()
+    with transaction(runtime.factory) as s:
+        mine = threads.thread_for(s, runtime.cipher, "livechat", customer_id=cid)
+        threads.receive(s, runtime.cipher, chat, mine, "上次的问题")
+        mine_id = mine.id
+    v = _visitor(client)
+    att_id = _upload(client, v, "receipt.png", PNG, "image/png").json()["attachments"][0]["id"]
+    r = client.post("/api/v1/chat/visitors/identify", headers=auth("admin"),
+                    json={"visitor": v["X-Chat-Visitor"], "customer_id": cid})
+    assert r.json()["conversation_id"] == mine_id
+    got = client.get(f"/api/v1/conversations/{mine_id}/attachments/{att_id}", headers=auth("service"))
+    assert got.status_code == 200 and got.content == PNG
+    assert client.get(f"/api/v1/chat/attachments/{att_id}", headers=v).content == PNG

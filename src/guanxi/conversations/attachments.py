@@ -16,9 +16,10 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from guanxi.conversations import threads
 from guanxi.conversations.models import Conversation, ConversationAttachment, ConversationMessage
 from guanxi.conversations.settings import ConversationSettings, get_conversation_settings
 from guanxi.db import utcnow
@@ -155,6 +156,12 @@ def add_from_mail(session: Session, cipher: PiiCipher, store: Store, msg: Conver
     return True
 
 
+def move(session: Session, from_conversation_id: int, to_conversation_id: int) -> None:
+    """The thread's messages joined another thread (a visitor signed in): their files go along."""
+    session.execute(update(ConversationAttachment).where(ConversationAttachment.conversation_id == from_conversation_id)
+                    .values(conversation_id=to_conversation_id))
+
+
 def erase(session: Session, conversation_ids: list[int], store: Store | None = None) -> int:
     """Remove the files of these conversations (erasure); the sealed files go once the transaction commits."""
     store = store or store_at(None)
@@ -196,8 +203,6 @@ def reply_with_file(session: Session, cipher: PiiCipher, store: Store, cfg: Conv
                     author: str, filename: str, data: bytes, *, text: str = "") -> tuple[ConversationMessage,
                                                                                        ConversationAttachment]:
     """An agent sends a file (with an optional line of text) to the visitor of a live chat."""
-    from guanxi.conversations import threads
-
     if conv.channel != "livechat":
         # The platforms' reply adapters carry text only; a file there would silently never arrive.
         raise Invalid("files can be sent on live chat only; on other channels send a link")

@@ -15,7 +15,7 @@ import secrets
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from guanxi.conversations import threads
+from guanxi.conversations import attachments, threads
 from guanxi.conversations.models import ChatVisitor, Conversation, ConversationMessage
 from guanxi.conversations.settings import ConversationSettings
 from guanxi.customers import profiles
@@ -67,12 +67,10 @@ def send(session: Session, cipher: PiiCipher, cfg: ConversationSettings, visitor
                            author="visitor" if visitor.customer_id is None else "customer")
 
 
-def send_file(session: Session, cipher: PiiCipher, store, cfg: ConversationSettings, visitor: ChatVisitor,
-              filename: str, data: bytes, *, client_id: str | None = None, now: dt.datetime | None = None
-              ) -> threads.Received:
+def send_file(session: Session, cipher: PiiCipher, store: attachments.Store, cfg: ConversationSettings,
+              visitor: ChatVisitor, filename: str, data: bytes, *, client_id: str | None = None,
+              now: dt.datetime | None = None) -> threads.Received:
     """The visitor sends a file (checked first: nothing is recorded for a refused one); a resend is harmless."""
-    from guanxi.conversations import attachments
-
     attachments.check(cfg, filename, data)
     visitor.last_seen_at = now or utcnow()
     got = threads.receive(session, cipher, cfg, thread_of(session, cipher, visitor), filename.strip()[:255], now=now,
@@ -99,6 +97,7 @@ def identify(session: Session, cipher: PiiCipher, visitor: ChatVisitor, customer
         return anon
     session.execute(update(ConversationMessage).where(ConversationMessage.conversation_id == anon.id)
                     .values(conversation_id=mine.id))
+    attachments.move(session, anon.id, mine.id)
     mine.status, mine.updated_at = "open", utcnow()
     if anon.waiting_since and (mine.waiting_since is None or anon.waiting_since < mine.waiting_since):
         mine.waiting_since = anon.waiting_since
@@ -116,10 +115,8 @@ def updates(session: Session, cipher: PiiCipher, visitor: ChatVisitor, after_id:
     conv = current_thread(session, visitor)
     if conv is None:
         return []
-    from guanxi.conversations import attachments
-
     msgs = threads.messages_of(session, conv.id, include_internal=False, after_id=after_id)
-    files = attachments.of_messages(session, [m.id for m in msgs if m.kind in ("file", "text")])
+    files = attachments.of_messages(session, [m.id for m in msgs])
     return [{"id": m.id, "from": "visitor" if m.direction == "in" else "shop", "text": threads.body_of(cipher, m),
              "at": m.created_at.isoformat(), "attachments": [attachments.public(cipher, a) for a in files.get(m.id, [])]}
             for m in msgs]
