@@ -1,4 +1,7 @@
-"""Inbound e-mail through a real SMTP server on loopback: new tickets, replies, reopen, attachments."""
+"""Inbound e-mail through a real SMTP server on loopback: new tickets, replies, reopen, attachments.
+
+These run the route with GUANXI_SERVICE_INBOUND_MAIL_TO=tickets (every new mail opens a ticket);
+the default hand-over to the inbox is tested in tests/conversations/test_email.py."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def smtp_route(runtime, cfg, desk):
+    cfg.inbound_mail_to = "tickets"
     controller = inbound_mail.start_server(runtime, cfg, host="127.0.0.1", port=_free_port())
     yield controller
     controller.stop()

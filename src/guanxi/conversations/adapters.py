@@ -24,6 +24,8 @@ class Reply:
     thread: str               # dm | comment:<post id>
     in_reply_to: str | None   # the platform id of the customer's last message (comment replies)
     body: str
+    subject: str | None = None             # e-mail: "Re: <the customer's subject>"
+    references: tuple[str, ...] = ()       # e-mail: the thread's Message-IDs, oldest first
 
     def envelope(self) -> Envelope:
         return Envelope(message_id=self.message_id, idempotency_key=f"conversation-message-{self.message_id}",
@@ -86,7 +88,8 @@ class EmailReply:
     def send_reply(self, r: Reply) -> str:
         if not r.to:
             raise DeliveryError("no e-mail address", retry=False, bounced=True)
-        sent = notify.send(self.settings, r.to, "Re: your message", r.body)
+        sent = notify.send(self.settings, r.to, r.subject or "Re: your message", r.body, in_reply_to=r.in_reply_to,
+                           references=r.references)
         if sent is None:
             raise DeliveryError("the mail could not go out", retry=True)
         return sent

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from guanxi.conversations import agents, handoff, knowledge, livechat, sidebar, suggest, threads
 from guanxi.conversations import customer_hooks as _customer_hooks  # noqa: F401  (timeline, export, erasure, merge)
 from guanxi.conversations import targets
+from guanxi.conversations.attachments_api import router as attachments_router
 from guanxi.conversations.chat_api import router as chat_router
 from guanxi.conversations.fanout import FANOUT
 from guanxi.conversations.kb_api import router as kb_router
@@ -199,5 +200,6 @@ def set_dedicated_agent(customer_id: IdPath, body: DedicatedAgentSet, actor: Age
 # Fixed paths first: /conversations/webhooks/calls must not be read as /conversations/{id}/calls.
 router.include_router(webhooks_router)
 router.include_router(chat_router)
+router.include_router(attachments_router)
 router.include_router(kb_router)
 router.include_router(api)

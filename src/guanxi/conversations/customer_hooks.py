@@ -23,19 +23,23 @@ def conversations_timeline(session: Session, customer_id: int, limit: int) -> li
 
 @hooks.exporter("conversations")
 def export_conversations(session: Session, customer_id: int) -> list[dict]:
+    from guanxi.conversations import attachments
     from guanxi.conversations.threads import body_of
 
     ids = person_ids(session, customer_id)
     cipher = cipher_of(session)
     out = []
     for c in session.scalars(select(Conversation).where(Conversation.customer_id.in_(ids)).order_by(Conversation.id)):
-        msgs = session.scalars(select(ConversationMessage).where(
+        msgs = list(session.scalars(select(ConversationMessage).where(
             ConversationMessage.conversation_id == c.id, ConversationMessage.direction != "internal")
-            .order_by(ConversationMessage.id))
+            .order_by(ConversationMessage.id)))
+        files = attachments.of_messages(session, [m.id for m in msgs])
         out.append({"id": c.id, "channel": c.channel, "type": c.type, "status": c.status,
                     "created_at": c.created_at.isoformat(),
                     "messages": [{"at": m.created_at.isoformat(), "direction": m.direction, "kind": m.kind,
-                                  "body": body_of(cipher, m), "call_seconds": m.call_seconds} for m in msgs]})
+                                  "body": body_of(cipher, m), "call_seconds": m.call_seconds,
+                                  "files": [attachments.public(cipher, a) for a in files.get(m.id, [])]}
+                                 for m in msgs]})
     calls = session.scalars(select(CallBack).where(CallBack.customer_id.in_(ids)))
     out += [{"call_back": b.reason, "due_at": b.due_at.isoformat(), "status": b.status, "outcome": b.outcome}
             for b in calls]
@@ -45,10 +49,13 @@ def export_conversations(session: Session, customer_id: int) -> list[dict]:
 @hooks.eraser("conversations")
 def erase_conversations(session: Session, customer_id: int) -> None:
     """Keep the threads for the figures (channel, type, times); remove what was said and where to reach them."""
+    from guanxi.conversations import attachments
+
     ids = person_ids(session, customer_id)
     conv_ids = select(Conversation.id).where(Conversation.customer_id.in_(ids))
+    attachments.erase(session, list(session.scalars(conv_ids)))
     session.execute(update(ConversationMessage).where(ConversationMessage.conversation_id.in_(conv_ids))
-                    .values(body_enc=None, author=ERASED, dedupe_key=None))
+                    .values(body_enc=None, subject_enc=None, author=ERASED, dedupe_key=None))
     # A settled question's vector is derived from the customer's words: it goes with them.
     session.execute(delete(ConversationAnswerVector).where(ConversationAnswerVector.conversation_id.in_(conv_ids)))
     session.execute(update(Conversation).where(Conversation.customer_id.in_(ids)).values(address_enc=None, tags=[]))

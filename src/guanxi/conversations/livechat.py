@@ -15,7 +15,7 @@ import secrets
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from guanxi.conversations import threads
+from guanxi.conversations import attachments, threads
 from guanxi.conversations.models import ChatVisitor, Conversation, ConversationMessage
 from guanxi.conversations.settings import ConversationSettings
 from guanxi.customers import profiles
@@ -67,6 +67,20 @@ def send(session: Session, cipher: PiiCipher, cfg: ConversationSettings, visitor
                            author="visitor" if visitor.customer_id is None else "customer")
 
 
+def send_file(session: Session, cipher: PiiCipher, store: attachments.Store, cfg: ConversationSettings,
+              visitor: ChatVisitor, filename: str, data: bytes, *, client_id: str | None = None,
+              now: dt.datetime | None = None) -> threads.Received:
+    """The visitor sends a file (checked first: nothing is recorded for a refused one); a resend is harmless."""
+    attachments.check(cfg, filename, data)
+    visitor.last_seen_at = now or utcnow()
+    got = threads.receive(session, cipher, cfg, thread_of(session, cipher, visitor), filename.strip()[:255], now=now,
+                          external_id=f"v{visitor.id}:{client_id}" if client_id else None, kind="file",
+                          author="visitor" if visitor.customer_id is None else "customer")
+    if not got.duplicate:
+        attachments.add(session, cipher, store, cfg, got.message, filename, data, now=now)
+    return got
+
+
 def identify(session: Session, cipher: PiiCipher, visitor: ChatVisitor, customer_id: int) -> Conversation | None:
     """The visitor signed in as this customer: their chat so far joins the customer's."""
     customer_id = profiles.live_customer(session, customer_id).id
@@ -83,6 +97,7 @@ def identify(session: Session, cipher: PiiCipher, visitor: ChatVisitor, customer
         return anon
     session.execute(update(ConversationMessage).where(ConversationMessage.conversation_id == anon.id)
                     .values(conversation_id=mine.id))
+    attachments.move(session, anon.id, mine.id)
     mine.status, mine.updated_at = "open", utcnow()
     if anon.waiting_since and (mine.waiting_since is None or anon.waiting_since < mine.waiting_since):
         mine.waiting_since = anon.waiting_since
@@ -100,21 +115,24 @@ def updates(session: Session, cipher: PiiCipher, visitor: ChatVisitor, after_id:
     conv = current_thread(session, visitor)
     if conv is None:
         return []
-    return [view(m, threads.body_of(cipher, m))
-            for m in threads.messages_of(session, conv.id, include_internal=False, after_id=after_id)]
+    msgs = threads.messages_of(session, conv.id, include_internal=False, after_id=after_id)
+    files = attachments.of_messages(session, [m.id for m in msgs])
+    return [view(m, threads.body_of(cipher, m), [attachments.public(cipher, a) for a in files.get(m.id, [])])
+            for m in msgs]
 
 
-def view(msg: ConversationMessage, text: str) -> dict:
+def view(msg: ConversationMessage, text: str, files: list[dict] | None = None) -> dict:
     """One message as the widget shows it."""
     return {"id": msg.id, "from": "visitor" if msg.direction == "in" else "shop", "text": text,
-            "at": msg.created_at.isoformat()}
+            "at": msg.created_at.isoformat(), "attachments": files or []}
 
 
 def handover(session: Session, conv: Conversation, msg: ConversationMessage, text: str) -> tuple[list[dict], int] | None:
-    """A reply as the visitor's stream is handed it by the fan-out, with the visible message before it.
+    """A text reply as the visitor's stream is handed it by the fan-out, with the visible message before it.
 
     Called in the reply's transaction (before the commit); a stream that has already sent that earlier
-    message sends this one without reading the database."""
+    message sends this one without reading the database. A reply with a file is not handed over: the
+    stream reads it, attachments included."""
     if conv.channel != CHANNEL or msg.direction == "internal":
         return None
     prev = session.scalar(select(func.max(ConversationMessage.id)).where(

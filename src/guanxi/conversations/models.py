@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guanxi.db import Base, BigId, JsonType, UTCDateTime, utcnow
@@ -57,7 +57,8 @@ class Conversation(Base):
     thread: Mapped[str] = mapped_column(String(200), default="dm")       # dm | comment:<post id> | ...
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     visitor_id: Mapped[int | None] = mapped_column(ForeignKey("conversation_visitors.id", ondelete="SET NULL"))
-    address_enc: Mapped[str | None] = mapped_column(Text)                # openid / platform user id / e-mail to reply to
+    # openid / platform user id / e-mail to reply to; `pii_context` tells key rotation what it was sealed with
+    address_enc: Mapped[str | None] = mapped_column(Text, info={"pii_context": "conversation_address"})
     type: Mapped[str] = mapped_column(String(20), default="other")
     status: Mapped[str] = mapped_column(String(10), default="open")      # open | waiting | closed
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("conversation_agents.id", ondelete="SET NULL"),
@@ -88,7 +89,7 @@ class ConversationMessage(Base):
     direction: Mapped[str] = mapped_column(String(10))
     kind: Mapped[str] = mapped_column(String(10), default="text")        # text | call | away | event
     author: Mapped[str] = mapped_column(String(200))
-    body_enc: Mapped[str | None] = mapped_column(Text)
+    body_enc: Mapped[str | None] = mapped_column(Text, info={"pii_context": "conversation_message"})
     dedupe_key: Mapped[str | None] = mapped_column(String(250), unique=True)  # channel:platform message id
     mentions: Mapped[list] = mapped_column(JsonType, default=list)            # agent ids
     call_seconds: Mapped[int | None] = mapped_column(Integer)
@@ -98,6 +99,26 @@ class ConversationMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)      # a sender is on it since
     article_id: Mapped[int | None] = mapped_column(ForeignKey("kb_articles.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Scored once when a customer's message arrives (social.sentiment), so pages never re-score.
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    sentiment_label: Mapped[str | None] = mapped_column(String(10))     # positive | neutral | negative
+    subject_enc: Mapped[str | None] = mapped_column(Text)                # an e-mail's subject (personal data)
+
+
+class ConversationAttachment(Base):
+    """A file sent in a conversation. The bytes live encrypted in the data dir (`storage_key`);
+    the name is personal data too, so it is encrypted here."""
+
+    __tablename__ = "conversation_attachments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("conversation_messages.id", ondelete="CASCADE"), index=True)
+    filename_enc: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)   # random file name under attachments/
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

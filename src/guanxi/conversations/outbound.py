@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from guanxi.care.channels import DeliveryError
-from guanxi.conversations import threads
+from guanxi.conversations import email_threads, threads
 from guanxi.conversations.adapters import Reply
 from guanxi.conversations.models import Conversation, ConversationMessage
 from guanxi.db import transaction, utcnow
@@ -43,6 +43,10 @@ def _reply_of(session: Session, cipher: PiiCipher, msg: ConversationMessage) -> 
     last_in = session.scalar(select(ConversationMessage.dedupe_key).where(
         ConversationMessage.conversation_id == conv.id, ConversationMessage.direction == "in",
         ConversationMessage.dedupe_key.is_not(None)).order_by(ConversationMessage.id.desc()).limit(1))
+    if conv.channel == "email":
+        mail = email_threads.reply_headers(session, cipher, conv)
+        return Reply(msg.id, conv.channel, to, conv.thread, mail.in_reply_to, threads.body_of(cipher, msg),
+                     subject=mail.subject, references=mail.references)
     return Reply(msg.id, conv.channel, to, conv.thread, last_in.split(":", 1)[1] if last_in else None,
                  threads.body_of(cipher, msg))
 

@@ -41,6 +41,10 @@ class ConversationSettings(BaseSettings):
     chat_address_per_minute: int = Field(default=120, ge=1)
     chat_max_chars: int = Field(default=2000, ge=10)
     poll_seconds: float = Field(default=20.0, ge=0.0, le=60.0)
+    # Files in chats: size limit and the types allowed, as sniffed from the bytes (not the name).
+    attachment_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    attachment_types: list[str] = Field(default_factory=lambda: [
+        "image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"])
 
     def schedule(self, around: dt.date) -> sla.Schedule:
         base = _schedule(self.opens, self.closes, self.timezone, self.calendar, (), (), around.year)

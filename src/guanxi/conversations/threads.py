@@ -24,6 +24,8 @@ from guanxi.customers import profiles
 from guanxi.db import utcnow
 from guanxi.errors import Invalid, NotFound
 from guanxi.privacy.crypto import PiiCipher
+from guanxi.service import quality
+from guanxi.social import sentiment
 
 CHANNELS = ("livechat", "wechat", "weibo_dm", "weibo_comment", "douyin_dm", "douyin_comment", "email", "phone")
 TYPES = ("pre_sales", "order_status", "after_sales", "complaint", "other")
@@ -122,7 +124,8 @@ def body_of(cipher: PiiCipher, msg: ConversationMessage) -> str:
 
 
 def receive(session: Session, cipher: PiiCipher, cfg: ConversationSettings, conv: Conversation, body: str, *,
-            external_id: str | None = None, author: str = "customer", now: dt.datetime | None = None) -> Received:
+            external_id: str | None = None, author: str = "customer", kind: str = "text",
+            now: dt.datetime | None = None) -> Received:
     """A customer's message. The same platform message id twice is recorded once."""
     now = now or utcnow()
     body = body.strip()
@@ -135,12 +138,15 @@ def receive(session: Session, cipher: PiiCipher, cfg: ConversationSettings, conv
             return Received(get(session, seen.conversation_id), seen, duplicate=True)
     try:
         with session.begin_nested():
-            msg = _add(session, cipher, conv, "in", author, body[:MAX_BODY], dedupe_key=dedupe, now=now)
+            msg = _add(session, cipher, conv, "in", author, body[:MAX_BODY], kind=kind, dedupe_key=dedupe, now=now)
     except IntegrityError:   # a retry racing the first delivery
         seen = session.scalar(select(ConversationMessage).where(ConversationMessage.dedupe_key == dedupe))
         if seen is None:
             raise
         return Received(get(session, seen.conversation_id), seen, duplicate=True)
+    if kind == "text":   # scored once, on arrival: the reply box reads it and never re-scores (a file has no mood)
+        mood = sentiment.score(body[:MAX_BODY])
+        msg.sentiment_score, msg.sentiment_label = mood.score, mood.label
     if conv.status != "open":
         conv.status, conv.closed_at = "open", None
     if conv.waiting_since is None:
@@ -161,7 +167,7 @@ def receive(session: Session, cipher: PiiCipher, cfg: ConversationSettings, conv
 
 
 def reply(session: Session, cipher: PiiCipher, conv: Conversation, body: str, author: str, *,
-          article_id: int | None = None, now: dt.datetime | None = None) -> ConversationMessage:
+          article_id: int | None = None, kind: str = "text", now: dt.datetime | None = None) -> ConversationMessage:
     """An agent's answer, queued for the customer's channel (live chat and phone need no sending)."""
     now = now or utcnow()
     body = body.strip()
@@ -172,8 +178,9 @@ def reply(session: Session, cipher: PiiCipher, conv: Conversation, body: str, au
     found = banned_words(body)
     if found:
         raise Invalid(f"the reply uses words not allowed in messages to customers: {', '.join(found)}")
+    quality.check_reply(body)   # the service desk's 质检: rude words never reach a customer on any channel
     delivery = "sent" if conv.channel in ("livechat", "phone") else "pending"
-    msg = _add(session, cipher, conv, "out", author, body, now=now, delivery=delivery, article_id=article_id)
+    msg = _add(session, cipher, conv, "out", author, body, kind=kind, now=now, delivery=delivery, article_id=article_id)
     if conv.first_response_at is None:
         conv.first_response_at = now
     conv.waiting_since = None
@@ -295,6 +302,11 @@ def messages_of(session: Session, conversation_id: int, *, include_internal: boo
     if not include_internal:
         stmt = stmt.where(ConversationMessage.direction != "internal")
     return list(session.scalars(stmt.order_by(ConversationMessage.id)))
+
+
+def last_message_id(session: Session, conversation_id: int) -> int:
+    return session.scalar(select(func.max(ConversationMessage.id))
+                          .where(ConversationMessage.conversation_id == conversation_id)) or 0
 
 
 def inbox(session: Session, *, status: list[str] | None = None, channel: str | None = None, type: str | None = None,

@@ -61,6 +61,8 @@ def _contexts(table: Table, column, row) -> list[str]:
     # The associated data a value was sealed with: the field's name (customers.name_enc → "name"),
     # or the identity kind for identity values.
     candidates = [column.name.removesuffix("_enc")]
+    if column.info.get("pii_context"):   # a column sealed under its own name for the data (e.g. conversation bodies)
+        candidates.insert(0, column.info["pii_context"])
     if "kind" in table.c and row.kind:
         candidates.insert(0, row.kind)
     return [*candidates, ""]

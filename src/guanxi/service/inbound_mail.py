@@ -1,8 +1,10 @@
-"""Inbound e-mail: an SMTP route (aiosmtpd) that opens tickets and continues their conversations.
+"""Inbound e-mail: an SMTP route (aiosmtpd) that continues tickets and hands other mail to the inbox.
 
 A message continues a ticket when its subject carries the ticket's token (`[#T-…]`, which our
-own replies put there) or its In-Reply-To/References name a message of the ticket; otherwise,
-or when that ticket was closed longer ago than the reopen window, it opens a new ticket.
+own replies put there) or its In-Reply-To/References name a message of the ticket. Any other
+message (or one for a ticket closed longer ago than the reopen window) goes to the customer's
+e-mail thread in the conversations inbox (`GUANXI_SERVICE_INBOUND_MAIL_TO=inbox`, the default),
+or opens a new ticket (`=tickets`, the desk's behaviour before the inbox took e-mail).
 The sender's address finds (or makes) the customer profile, so the person's data stays
 encrypted and erasable. Delivery is idempotent on the Message-ID.
 """
@@ -17,6 +19,7 @@ import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,9 +41,10 @@ _QUOTE = re.compile(r"^(>|On .+wrote:$|在.+写道：?$)")
 
 @dataclass(frozen=True)
 class Delivered:
-    ticket_id: int
-    created: bool       # a new ticket, not a reply
+    ticket_id: int | None
+    created: bool       # a new ticket (or inbox thread message), not a reply on a ticket
     duplicate: bool = False
+    conversation_id: int | None = None   # handed to the inbox instead of a ticket
 
 
 def _text_of(msg: EmailMessage) -> str:
@@ -100,8 +104,9 @@ def _customer_for(session: Session, cipher: PiiCipher, address: str, name: str) 
     return customer_id
 
 
-def deliver(session: Session, cipher: PiiCipher, cfg: ServiceSettings, raw: bytes) -> Delivered:
-    """One inbound e-mail into the desk."""
+def deliver(session: Session, cipher: PiiCipher, cfg: ServiceSettings, raw: bytes, *,
+            data_dir: Path | None = None) -> Delivered:
+    """One inbound e-mail into the desk (or the inbox); `data_dir` keeps files handed to the inbox."""
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     name, address = parseaddr(str(msg.get("From", "")))
     if not address:
@@ -122,14 +127,28 @@ def deliver(session: Session, cipher: PiiCipher, cfg: ServiceSettings, raw: byte
         tickets.add_message(session, cfg, ticket, "in", "customer", body or "(empty message)", channel="email",
                             external_id=message_id, attachments=files)
         return Delivered(ticket.id, False)
+    if cfg.inbound_mail_to == "inbox":
+        return _to_inbox(session, cipher, msg, customer_id, address, message_id, subject, body, files, data_dir)
     ticket, created = tickets.create(session, cfg, tickets.TicketIn(
         subject=subject, body=body or subject, customer_id=customer_id, channel="email", source="email",
         external_id=message_id, message_id=message_id, attachments=files), "email")
     return Delivered(ticket.id, created, duplicate=not created)
 
 
+def _to_inbox(session: Session, cipher: PiiCipher, msg: EmailMessage, customer_id: int, address: str,
+              message_id: str | None, subject: str, body: str, files: list[tickets.AttachmentIn],
+              data_dir: Path | None) -> Delivered:
+    # Imported here: the inbox builds on the desk (hand-off, mail sending), so the desk must not need it to load.
+    from guanxi.conversations import email_threads
+
+    got = email_threads.receive_mail(session, cipher, email_threads.MailIn(
+        customer_id=customer_id, address=normalise.email(address), message_id=message_id, subject=subject,
+        body=body, references=_references(msg), attachments=files), data_dir=data_dir)
+    return Delivered(None, not got.duplicate, duplicate=got.duplicate, conversation_id=got.conversation.id)
+
+
 class InboundHandler:
-    """aiosmtpd handler: every accepted message becomes a ticket or a reply in one."""
+    """aiosmtpd handler: every accepted message continues a ticket, opens one, or goes to the inbox."""
 
     def __init__(self, runtime: Runtime, cfg: ServiceSettings):
         self.runtime, self.cfg = runtime, cfg
@@ -149,12 +168,15 @@ class InboundHandler:
         except Exception:
             log.exception("inbound mail could not be stored")
             return "451 Try again later"
-        log.info("inbound mail → ticket %s (%s)", result.ticket_id, "new" if result.created else "reply")
+        if result.conversation_id is not None:
+            log.info("inbound mail → conversation %s", result.conversation_id)
+        else:
+            log.info("inbound mail → ticket %s (%s)", result.ticket_id, "new" if result.created else "reply")
         return "250 OK"
 
     def _store(self, raw: bytes) -> Delivered:
         with transaction(self.runtime.factory) as session:
-            return deliver(session, self.runtime.cipher, self.cfg, raw)
+            return deliver(session, self.runtime.cipher, self.cfg, raw, data_dir=self.runtime.settings.data_dir)
 
 
 def start_server(runtime: Runtime, cfg: ServiceSettings, *, host: str | None = None, port: int | None = None):

@@ -32,7 +32,8 @@ def subject_for(ticket: Ticket) -> str:
     return f"[#T-{ticket.mail_token}] {ticket.subject}"
 
 
-def send(settings: Settings, to: str | None, subject: str, body: str, *, in_reply_to: str | None = None) -> str | None:
+def send(settings: Settings, to: str | None, subject: str, body: str, *, in_reply_to: str | None = None,
+         references: tuple[str, ...] = ()) -> str | None:
     """Send one e-mail; returns its Message-ID, or None when it could not go out (logged, never raised)."""
     if not to:
         return None
@@ -44,6 +45,8 @@ def send(settings: Settings, to: str | None, subject: str, body: str, *, in_repl
     msg["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or "localhost")
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
+    if references or in_reply_to:
+        msg["References"] = " ".join(references or (in_reply_to,))
     msg.set_content(body)
     if not settings.smtp_host:
         log.info("GUANXI_SMTP_HOST is not set; not sending %r", subject)

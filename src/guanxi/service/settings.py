@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,8 @@ class ServiceSettings(BaseSettings):
         "image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf", "text/plain", "video/mp4"])
     smtp_host: str = "127.0.0.1"                         # the inbound route `guanxi service smtp` listens on
     smtp_port: int = Field(default=2525, ge=0, le=65535)
+    # inbox: mail that continues no ticket goes to the customer's e-mail thread in the inbox; tickets: it opens a ticket.
+    inbound_mail_to: Literal["inbox", "tickets"] = "inbox"
     mail_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     public_url: str = "http://localhost:8000"            # survey links in e-mails
 

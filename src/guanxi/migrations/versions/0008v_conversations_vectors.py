@@ -1,7 +1,7 @@
 """conversations: sentence vectors of knowledge-base passages and settled questions (suggested answers)
 
 Revision ID: 0008v
-Revises: 0008
+Revises: 0008f
 Create Date: 2026-12-04
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import guanxi.db
 
 revision = '0008v'
-down_revision = '0008'
+down_revision = '0008f'
 branch_labels = None
 depends_on = None
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
 
-from guanxi.conversations import agents, canned, handoff, knowledge, livechat, sidebar, suggest, targets, threads
+from guanxi.conversations import (agents, attachments, canned, handoff, knowledge, livechat, moods, sidebar, suggest,
+                                  targets, threads)
 from guanxi.conversations.fanout import FANOUT
 from guanxi.conversations.settings import get_conversation_settings
 from guanxi.db import utcnow
@@ -32,6 +33,7 @@ VIEWS = {"open": N_("Open"), "mine": N_("Mine"), "unassigned": N_("Unassigned"),
 STATUS_LABELS = {"open": N_("Open"), "waiting": N_("Waiting for customer"), "closed": N_("Closed")}
 TYPE_LABELS = {"pre_sales": N_("Pre-sales"), "order_status": N_("Order status"), "after_sales": N_("After-sales"),
                "complaint": N_("Complaint"), "other": N_("Other")}
+MOOD_LABELS = {"positive": N_("Positive"), "neutral": N_("Neutral"), "negative": N_("Negative")}
 TARGET_LABELS = {"none": N_("Answered"), "running": N_("On time"), "warning": N_("Due soon"),
                  "breached": N_("Overdue")}
 
@@ -44,7 +46,16 @@ def _target(conv):
 
 
 def _labels() -> dict:
-    return {"status_labels": STATUS_LABELS, "type_labels": TYPE_LABELS, "target_labels": TARGET_LABELS}
+    return {"status_labels": STATUS_LABELS, "type_labels": TYPE_LABELS, "target_labels": TARGET_LABELS,
+            "mood_labels": MOOD_LABELS}
+
+
+def _messages(session, runtime, conv) -> dict:
+    msgs = threads.messages_of(session, conv.id)
+    files = attachments.of_messages(session, [m.id for m in msgs])
+    return {"messages": [(m, threads.body_of(runtime.cipher, m)) for m in msgs],
+            "files": {mid: [attachments.public(runtime.cipher, a) for a in rows] for mid, rows in files.items()},
+            "mood": moods.recent(session, conv.id), "last_id": msgs[-1].id if msgs else 0}
 
 
 @router.get("/inbox")
@@ -73,12 +84,33 @@ def _context(request: Request, session, runtime, conv, *, kb_query: str = "", ca
         draft = canned.render(session, canned_id, {})
     return {
         "c": conv, "target": _target(conv), "error": error, "draft": draft, "kb_query": kb_query,
-        "messages": [(m, threads.body_of(runtime.cipher, m)) for m in threads.messages_of(session, conv.id)],
+        **_messages(session, runtime, conv),
         "customer": sidebar.summary(session, runtime.cipher, conv.customer_id) if conv.customer_id else None,
         "agents": agents.all_agents(session), "canned": canned.find(session, locale=locale),
         "hits": knowledge.search(session, kb_query, limit=5) if kb_query else [],
         "types": threads.TYPES, **_labels(),
     }
+
+
+@router.get("/inbox/{conversation_id}/messages")
+def messages_fragment(conversation_id: int, request: Request, actor: Worker, session: SessionDep, runtime: RuntimeDep,
+                      seen: Annotated[int | None, Query(ge=0)] = None):
+    """The thread and the customer's mood, re-read every few seconds by the page (HTMX), so new messages show up.
+    Nothing new since `seen` (the newest id the page has): 204, and the page keeps what it shows (images too)."""
+    conv = threads.get(session, conversation_id)
+    if seen is not None and threads.last_message_id(session, conv.id) == seen:
+        return Response(status_code=204)
+    return render(request, "conversations/_messages.html", {"c": conv, **_messages(session, runtime, conv), **_labels()},
+                  fragment="conversations/_messages.html")
+
+
+@router.get("/inbox/{conversation_id}/attachments/{attachment_id}")
+def attachment_file(conversation_id: int, attachment_id: int, actor: Worker, session: SessionDep, runtime: RuntimeDep):
+    from guanxi.conversations.attachments_api import file_response
+
+    att = attachments.get_in(session, threads.get(session, conversation_id), attachment_id)
+    return file_response(runtime, att, attachments.store_at(runtime.settings.data_dir).read(runtime.cipher,
+                                                                                               att.storage_key))
 
 
 @router.get("/inbox/{conversation_id}")
@@ -101,12 +133,19 @@ def _done(request: Request, session, runtime, conv_id: int, error: GuanxiError |
 
 @router.post("/inbox/{conversation_id}/reply")
 def reply(conversation_id: int, request: Request, actor: Worker, session: SessionDep, runtime: RuntimeDep,
-          body: FormText = "", internal: FormShort = "", article_id: Annotated[int | None, Form(ge=1)] = None):
-    """Answer the customer on their channel, or write an internal note; a knowledge-base article's link may come along."""
+          body: FormText = "", internal: FormShort = "", article_id: Annotated[int | None, Form(ge=1)] = None,
+          file: Annotated[UploadFile | None, File()] = None):
+    """Answer the customer on their channel, or write an internal note; a knowledge-base article's link or a file
+    may come along."""
     conv = threads.get(session, conversation_id)
     error, handed = None, None
     try:
-        if internal:
+        if file is not None and file.filename:   # a form without a chosen file still sends an empty part
+            cfg = get_conversation_settings()
+            data = file.file.read(cfg.attachment_max_bytes + 1)
+            attachments.reply_with_file(session, runtime.cipher, attachments.store_at(runtime.settings.data_dir), cfg,
+                                        conv, actor.ref, file.filename, data, text=body)
+        elif internal:
             threads.note(session, runtime.cipher, conv, body, actor.ref)
         else:
             if article_id is not None:
