@@ -41,6 +41,8 @@ class ConversationSettings(BaseSettings):
     chat_address_per_minute: int = Field(default=120, ge=1)
     chat_max_chars: int = Field(default=2000, ge=10)
     poll_seconds: float = Field(default=20.0, ge=0.0, le=60.0)
+    # Suggested answers ranked by a sentence model shipped in a package (embeddings.py); off: keywords only.
+    embeddings: bool = True
 
     def schedule(self, around: dt.date) -> sla.Schedule:
         base = _schedule(self.opens, self.closes, self.timezone, self.calendar, (), (), around.year)
