@@ -133,3 +133,29 @@ def test_a_stream_follows_the_chat_when_it_joins_the_customers_thread(client, ru
                        headers=auth("service")).status_code == 201
     stream.join(10)
     assert "欢迎回来" in [m["text"] for m in got["value"]]
+
+
+def test_the_watch_wakes_once_per_message_and_never_for_handed_over_ones(runtime, conv_cfg, make_customer):
+    from guanxi.conversations import watch
+    from guanxi.conversations.fanout import Fanout
+
+    fanout = Fanout()
+    cid, _, _ = make_customer()
+    with transaction(runtime.factory) as s:
+        a = threads.thread_for(s, runtime.cipher, "livechat", customer_id=cid)
+        b = threads.thread_for(s, runtime.cipher, "wechat", customer_id=cid)
+        threads.receive(s, runtime.cipher, conv_cfg, a, "before the watch")
+        a_id, b_id = a.id, b.id
+    seen = watch._Watch(runtime.factory, fanout)
+    assert seen.look() == set()                      # what was there before it started is the streams' own read
+    with transaction(runtime.factory) as s:
+        threads.note(s, runtime.cipher, threads.get(s, a_id), "internal", "agent:ann")   # never shown: no wake
+        handed = threads.reply(s, runtime.cipher, threads.get(s, a_id), "handed over", "agent:ann")
+        threads.receive(s, runtime.cipher, conv_cfg, threads.get(s, b_id), "from another process")
+        handed_id = handed.id
+    fanout.notify(a_id, [{"id": handed_id}], 0)
+    assert seen.look() == {b_id}
+    assert seen.look() == set()                      # looking back over the same ids wakes nobody twice
+    with transaction(runtime.factory) as s:
+        threads.reply(s, runtime.cipher, threads.get(s, a_id), "written elsewhere", "agent:ann")
+    assert seen.look() == {a_id}
