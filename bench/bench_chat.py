@@ -100,9 +100,14 @@ async def _run(base: str, staff_token: str, visitors: list[tuple[str, int]], rep
     # to the visitor: the fan-out itself; a stream may even hear it before the POST's answer arrives.
     end_to_end = [received[m] - start for m, (start, _) in sent.items() if m in received]
     fanout = [max(0.0, received[m] - done) for m, (_, done) in sent.items() if m in received]
+    # Added with the hand-over fan-out (where the end-to-end time goes, since the fan-out figure is mostly 0):
+    # the agents' POSTs themselves, and how many replies the stream heard before the POST's answer was read.
+    posts_s = [done - start for start, done in sent.values()]
     return {"sent": len(sent), "received": len(end_to_end),
             "latency": latency_ms(end_to_end) if end_to_end else {},
-            "fanout_latency": latency_ms(fanout) if fanout else {}}
+            "fanout_latency": latency_ms(fanout) if fanout else {},
+            "post_latency": latency_ms(posts_s) if posts_s else {},
+            "heard_before_post_answer": sum(received[m] < done for m, (_, done) in sent.items() if m in received)}
 
 
 def main() -> None:

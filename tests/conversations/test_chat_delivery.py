@@ -133,3 +133,87 @@ def test_a_stream_follows_the_chat_when_it_joins_the_customers_thread(client, ru
                        headers=auth("service")).status_code == 201
     stream.join(10)
     assert "欢迎回来" in [m["text"] for m in got["value"]]
+
+
+def test_the_watch_wakes_once_per_message_and_never_for_handed_over_ones(runtime, conv_cfg, make_customer):
+    from guanxi.conversations import watch
+    from guanxi.conversations.fanout import Fanout
+
+    fanout = Fanout()
+    cid, _, _ = make_customer()
+    with transaction(runtime.factory) as s:
+        a = threads.thread_for(s, runtime.cipher, "livechat", customer_id=cid)
+        b = threads.thread_for(s, runtime.cipher, "wechat", customer_id=cid)
+        threads.receive(s, runtime.cipher, conv_cfg, a, "before the watch")
+        a_id, b_id = a.id, b.id
+    seen = watch._Watch(runtime.factory, fanout)
+    assert seen.look() == set()                      # what was there before it started is the streams' own read
+    with transaction(runtime.factory) as s:
+        threads.note(s, runtime.cipher, threads.get(s, a_id), "internal", "agent:ann")   # never shown: no wake
+        handed = threads.reply(s, runtime.cipher, threads.get(s, a_id), "handed over", "agent:ann")
+        threads.receive(s, runtime.cipher, conv_cfg, threads.get(s, b_id), "from another process")
+        handed_id = handed.id
+    fanout.notify(a_id, [{"id": handed_id}], 0)
+    assert seen.look() == {b_id}
+    assert seen.look() == set()                      # looking back over the same ids wakes nobody twice
+    with transaction(runtime.factory) as s:
+        threads.reply(s, runtime.cipher, threads.get(s, a_id), "written elsewhere", "agent:ann")
+    assert seen.look() == {a_id}
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def other_server(runtime, tmp_path):
+    """A second server process on the same database and secrets (the settings fixture set the environment)."""
+    import os
+    import subprocess
+    import sys
+
+    import httpx
+
+    port = _free_port()
+    env = {**os.environ, "GUANXI_LOG_LEVEL": "WARNING", "GUANXI_LOG_FORMAT": "text"}
+    log = (tmp_path / "other-server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "guanxi.app:serve_app", "--factory",
+                             "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=log, cwd=tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "other-server.log").read_text()
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_a_reply_posted_to_another_server_process_reaches_the_stream(client, runtime, chat, auth, other_server,
+                                                                      monkeypatch):
+    import httpx
+
+    monkeypatch.setattr(chat_wait, "SAFETY_REREAD_SECONDS", 30.0)
+    me, conv_id, hello = _visitor(client, runtime)
+    waiter, got = _in_background(lambda: client.get("/api/v1/chat/messages", params={"after": hello, "wait": 20},
+                                                    headers=me).json()["messages"])
+    time.sleep(0.8)
+    r = httpx.post(f"{other_server}/api/v1/conversations/{conv_id}/replies", json={"body": "另一台服务器回复"},
+                   headers=auth("service"), timeout=10)
+    assert r.status_code == 201, r.text
+    waiter.join(25)
+    assert [m["text"] for m in got["value"]] == ["另一台服务器回复"]
+    assert got["took"] < 5, f"found by the watch, not the safety re-read ({got['took']:.1f} s)"

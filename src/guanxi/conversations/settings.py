@@ -45,6 +45,8 @@ class ConversationSettings(BaseSettings):
     attachment_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     attachment_types: list[str] = Field(default_factory=lambda: [
         "image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"])
+    # Suggested answers ranked by a sentence model shipped in a package (embeddings.py); off: keywords only.
+    embeddings: bool = True
 
     def schedule(self, around: dt.date) -> sla.Schedule:
         base = _schedule(self.opens, self.closes, self.timezone, self.calendar, (), (), around.year)
