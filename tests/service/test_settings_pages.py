@@ -14,6 +14,7 @@ def test_edit_root_causes_and_canned_replies_on_the_page(client, runtime, desk):
     _staff(client, runtime)
     html = client.get(PAGE).text
     assert 'data-cause="carrier"' in html and 'data-canned="apology"' in html
+    assert html.count('name="csrf_token" value="') > 5 and 'name="csrf_token" value=""' not in html   # every form
     r = post_form(client, PAGE, f"{PAGE}/root-causes", {"code": "packaging", "name_en": "Packaging", "name_zh": "包装"},
                   follow_redirects=False)
     assert r.status_code == 303
