@@ -116,3 +116,23 @@ def test_the_phone_page_shows_every_question_and_takes_one_answer(client, auth, 
                                          "q_channel": "friend"})
     assert r.status_code == 409 and "此问卷已经回答过了" in r.text
     assert "already been answered" in client.get(f"/s/{token}", headers={"Accept-Language": "en"}).text
+
+
+def test_custom_answers_are_exported_and_their_text_erased(client, auth, customer, desk, runtime):
+    from guanxi.customers import hooks
+
+    cid, _, _ = customer()
+    h = auth("service")
+    _define(client, h)
+    token = _send(client, h, cid)
+    client.post(f"/api/v1/surveys/{token}/responses",
+                json={"answers": {"overall": 4, "recommend": 9, "channel": "friend", "why": "我叫王芳，电话 13800138000"}})
+    with runtime.factory() as s:
+        exported = [e for e in hooks.exporters["tickets"](s, cid) if e.get("survey") == "custom"]
+        assert exported[0]["answers"] == {"overall": 4, "recommend": 9, "channel": "friend",
+                                          "why": "我叫王芳，电话 13800138000"}
+        hooks.erasers["tickets"](s, cid)
+        s.commit()
+        rows = {r.question: (r.score, r.choice, r.text) for r in s.scalars(select(SurveyResponse))}
+    assert rows == {"overall": (4, None, None), "recommend": (9, None, None), "channel": (None, "friend", None),
+                    "why": (None, None, None)}

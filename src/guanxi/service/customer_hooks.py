@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from guanxi.customers import hooks
 from guanxi.customers.privacy_hooks import ERASED, person_ids
-from guanxi.service.models import Survey, Ticket, TicketAttachment, TicketMessage
+from guanxi.service.models import Survey, SurveyResponse, Ticket, TicketAttachment, TicketMessage
 
 
 @hooks.timeline("tickets")
@@ -30,8 +30,12 @@ def export_tickets(session: Session, customer_id: int) -> list[dict]:
                     "resolution_type": t.resolution_type,
                     "messages": [{"at": m.created_at.isoformat(), "direction": m.direction, "body": m.body} for m in msgs]})
     surveys = session.scalars(select(Survey).where(Survey.customer_id.in_(ids), Survey.answered_at.is_not(None)))
-    out += [{"survey": s.kind, "score": s.score, "comment": s.comment, "answered_at": s.answered_at.isoformat()}
-            for s in surveys]
+    for s in surveys:
+        item = {"survey": s.kind, "score": s.score, "comment": s.comment, "answered_at": s.answered_at.isoformat()}
+        if s.kind == "custom":   # one answer per question
+            item["answers"] = {r.question: r.score if r.score is not None else r.choice or r.text
+                               for r in session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == s.id))}
+        out.append(item)
     return out
 
 
@@ -46,6 +50,9 @@ def erase_tickets(session: Session, customer_id: int) -> None:
                     .values(body=ERASED, author=ERASED, external_id=None))
     session.execute(update(Ticket).where(Ticket.customer_id.in_(ids)).values(subject=ERASED, resolution_note=None))
     session.execute(update(Survey).where(Survey.customer_id.in_(ids)).values(comment=None))
+    # Scores and choices stay for the statistics; what the person wrote goes.
+    session.execute(update(SurveyResponse).where(SurveyResponse.survey_id.in_(
+        select(Survey.id).where(Survey.customer_id.in_(ids)))).values(text=None))
 
 
 def _unmove(session: Session, moved: dict[str, list[int]], from_id: int) -> None:

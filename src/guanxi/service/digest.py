@@ -69,7 +69,8 @@ def _compare(title: str, this: Counter, before: Counter) -> list[str]:
     if not this:
         return [*lines, "  (none / 无)"]
     for key, n in this.most_common(TOP):
-        lines.append(f"  {key}: {n} (previous week / 上周 {before.get(key, 0)})")
+        label = "(no category / 未分类)" if key == "." else key
+        lines.append(f"  {label}: {n} (previous week / 上周 {before.get(key, 0)})")
     return lines
 
 

@@ -78,7 +78,8 @@ def _ticket_context(request: Request, session, ticket, actor: Actor, **extra) ->
         "category_options": [(f"{r.category}.{r.code}", f"{r.category} · {r.name_zh if locale.startswith('zh') else r.name_en}")
                              for r in rules],
         "canned": [(c.key, canned_store.title(c, locale)) for c in canned_store.all_replies(session, active_only=True)],
-        "root_causes": root_causes.active_codes(session), "moves": [s for s in ("open", "waiting", "on_hold") if s != ticket.status],
+        "root_causes": [(c.code, c.name_zh if locale.startswith("zh") else c.name_en)
+                        for c in root_causes.all_causes(session) if c.active], "moves": [s for s in ("open", "waiting", "on_hold") if s != ticket.status],
         "can_goodwill": actor.can(Perm.loyalty_adjust), "error": None, **_labels(), **extra,
     }
 
