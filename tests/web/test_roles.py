@@ -11,6 +11,8 @@ from .forms import csrf_of, sign_in
 
 # The Duplicates page exists where the customers domain's dedup service does.
 DUP = ["/duplicates"] if importlib.util.find_spec("guanxi.customers.dedup") else []
+# The service desk's pages, for the roles that work tickets (tickets.work).
+DESK = {"/tickets", "/service/incidents", "/service/actions", "/service/quality"}
 MENU_LINK = re.compile(r'<nav class="menu".*?</nav>', re.S)
 
 
@@ -21,12 +23,12 @@ def menu_of(html: str) -> list[str]:
 # What each team must find in its menu, and what it must never see there. Domains add
 # their own pages, so the menu is checked against the role's powers, not as a fixed list.
 MENUS = {
-    "admin": ({"/dashboard", "/customers", "/imports", "/settings/tokens", *DUP}, set()),
-    "operations": ({"/dashboard", "/customers", "/imports", *DUP}, {"/settings/tokens", "/settings/audit"}),
-    "service": ({"/customers", *DUP}, {"/dashboard", "/imports", "/settings/tokens"}),
-    "analyst": ({"/dashboard", "/customers"}, {"/imports", "/settings/tokens", "/duplicates"}),
-    "tech": ({"/imports", "/settings/tokens"}, {"/customers", "/dashboard", "/duplicates"}),
-    "content": (set(), {"/customers", "/dashboard", "/imports", "/settings/tokens", "/duplicates"}),
+    "admin": ({"/dashboard", "/customers", "/imports", "/settings/tokens", *DUP, *DESK}, set()),
+    "operations": ({"/dashboard", "/customers", "/imports", *DUP}, {"/settings/tokens", "/settings/audit", *DESK}),
+    "service": ({"/customers", *DUP, *DESK}, {"/dashboard", "/imports", "/settings/tokens"}),
+    "analyst": ({"/dashboard", "/customers"}, {"/imports", "/settings/tokens", "/duplicates", *DESK}),
+    "tech": ({"/imports", "/settings/tokens"}, {"/customers", "/dashboard", "/duplicates", *DESK}),
+    "content": (set(), {"/customers", "/dashboard", "/imports", "/settings/tokens", "/duplicates", *DESK}),
 }
 
 
