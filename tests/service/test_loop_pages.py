@@ -71,8 +71,9 @@ def test_a_role_without_tickets_work_gets_the_403_page(client, auth, runtime, de
 def test_group_answer_and_resolve_an_incident_then_one_customer_reopens_theirs(client, auth, runtime, customer,
                                                                                mailbox, desk):
     cid, _, _ = customer(email="pay@example.com")
+    other, _, _ = customer(email="pay2@example.com")
     first = _ticket(client, auth, subject="付款失败", body="支付时一直报错，扣款了", customer_id=cid, channel="email")
-    second = _ticket(client, auth, subject="Payment failed", body="I was charged twice", customer_id=cid)
+    second = _ticket(client, auth, subject="Payment failed", body="I was charged twice", customer_id=other)
     _staff(client, runtime)
     page = client.get("/service/incidents")
     # Two payment tickets at once look like one outage: they come ticked.
@@ -89,12 +90,18 @@ def test_group_answer_and_resolve_an_incident_then_one_customer_reopens_theirs(c
     r = post_form(client, detail, f"{detail}/reply", {"body": "The payment provider is back; no double charges."},
                   follow_redirects=False)
     assert r.status_code == 303
+    # The e-mail customer gets the answer by e-mail; the other reads it where they wrote.
     assert any("no double charges" in m.get_body(("plain",)).get_content() for m in _mail_to(mailbox, "pay@example.com"))
+    assert not mailbox.to("pay2@example.com")
     r = post_form(client, detail, f"{detail}/resolve", {"root_cause": "payment_provider", "note": "fixed"},
                   follow_redirects=False)
     assert r.status_code == 303
     html = client.get(detail).text
     assert 'id="incident-status">Resolved<' in html and "Answer all" not in html
+    # Each customer gets their own ticket's CSAT link.
+    for address, tid in (("pay@example.com", first), ("pay2@example.com", second)):
+        bodies = [m.get_body(("plain",)).get_content() for m in _mail_to(mailbox, address)]
+        assert any(f"#{tid} is resolved" in b and re.search(r"/s/[\w-]+", b) for b in bodies), (address, bodies)
     with runtime.factory() as s:
         rows = {t.id: t for t in s.scalars(select(Ticket).where(Ticket.id.in_([first, second])))}
         assert {t.status for t in rows.values()} == {"resolved"}

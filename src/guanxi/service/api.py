@@ -310,13 +310,19 @@ def answer_incident(incident_id: IdPath, body: IncidentReply, actor: TicketWorke
 
 @router.post("/service/incidents/{incident_id}/resolution", response_model=IncidentPublic)
 def resolve_incident(incident_id: IdPath, body: IncidentResolution, actor: TicketWorker, session: SessionDep,
-                     cfg: ServiceSettingsDep) -> IncidentPublic:
-    """Resolve the incident and its open tickets together; a customer's reply later reopens only theirs."""
+                     runtime: RuntimeDep, cfg: ServiceSettingsDep) -> IncidentPublic:
+    """Resolve the incident and its open tickets together (each customer gets their CSAT link by e-mail);
+    a customer's reply later reopens only theirs."""
     incident = incidents.get(session, incident_id)
     if incident.status != "open":
         raise Conflict("the incident is already resolved")
-    incidents.resolve_all(session, cfg, incident, body.root_cause, body.note, actor)
+    sent = incidents.resolve_all(session, cfg, incident, body.root_cause, body.note, actor)
     session.commit()
+    for ticket_id, survey in sent.items():
+        if survey:
+            ticket = tickets.get(session, ticket_id)
+            notify.survey_link(runtime.settings, notify.email_of(session, runtime.cipher, ticket.customer_id),
+                               ticket, survey.link(cfg.public_url))
     return _incident_public(session, incident)
 
 

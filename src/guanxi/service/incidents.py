@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from guanxi.db import utcnow
 from guanxi.errors import Conflict, Invalid, NotFound
-from guanxi.service import resolution, tickets
+from guanxi.service import resolution, surveys, tickets
 from guanxi.service.models import Incident, Ticket
 from guanxi.service.settings import ServiceSettings
 from guanxi.service.status import DONE
@@ -72,14 +72,13 @@ def answer_all(session: Session, cfg: ServiceSettings, incident: Incident, body:
 
 
 def resolve_all(session: Session, cfg: ServiceSettings, incident: Incident, root_cause: str, note: str, actor: Actor,
-                now: dt.datetime | None = None) -> list[int]:
-    """Resolve the incident and every open ticket in it (each gets its own CSAT survey)."""
+                now: dt.datetime | None = None) -> dict[int, surveys.Sent | None]:
+    """Resolve the incident and every open ticket in it; ticket id → its own CSAT survey to send (None: no customer)."""
     now = now or utcnow()
-    done = []
+    done = {}
     for t in members(session, incident.id, open_only=True):
-        resolution.resolve(session, cfg, t, resolution.ResolutionIn(root_cause=root_cause, resolution_type="explanation",
-                                                                    note=note), actor, now)
-        done.append(t.id)
+        done[t.id] = resolution.resolve(session, cfg, t, resolution.ResolutionIn(
+            root_cause=root_cause, resolution_type="explanation", note=note), actor, now)
     incident.status, incident.resolved_at = "resolved", now
     return done
 

@@ -137,16 +137,22 @@ def answer_all(incident_id: int, request: Request, actor: Worker, session: Sessi
 
 
 @router.post("/service/incidents/{incident_id}/resolve")
-def resolve_all(incident_id: int, request: Request, actor: Worker, session: SessionDep, root_cause: Short = "",
-                note: Long = ""):
+def resolve_all(incident_id: int, request: Request, actor: Worker, session: SessionDep, runtime: RuntimeDep,
+                root_cause: Short = "", note: Long = ""):
+    """Resolve the incident and its open tickets; every customer gets their own ticket's CSAT link by e-mail."""
+    cfg = get_service_settings()
     incident = incidents.get(session, incident_id)
     try:
         if incident.status != "open":
             raise Invalid("the incident is already resolved")
-        incidents.resolve_all(session, get_service_settings(), incident, root_cause, note[:5000], actor)
+        sent = incidents.resolve_all(session, cfg, incident, root_cause, note[:5000], actor)
     except GuanxiError as exc:
         return _incident_done(request, session, incident_id, exc)
-    return _incident_done(request, session, incident_id, None)
+    links = [(tickets.get(session, tid), s.link(cfg.public_url)) for tid, s in sent.items() if s]
+    response = _incident_done(request, session, incident_id, None)
+    for ticket, link in links:  # after the commit, as for a single ticket
+        notify.survey_link(runtime.settings, notify.email_of(session, runtime.cipher, ticket.customer_id), ticket, link)
+    return response
 
 
 # --- improvement actions --------------------------------------------------------------------------
