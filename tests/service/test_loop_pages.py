@@ -197,3 +197,21 @@ def test_the_scorecard_fragment_for_htmx(client, runtime, desk):
     _staff(client, runtime)
     r = client.get("/service/quality?days=7", headers={"HX-Request": "true", "HX-Target": "quality"})
     assert r.status_code == 200 and r.text.lstrip().startswith('<div id="quality">') and "<html" not in r.text
+
+
+def test_the_quality_page_reports_both_accuracies_and_retrains(client, auth, runtime, desk):
+    from tests.service.test_training import _closed_tickets
+    from tests.service.test_classifier import labelled
+    from guanxi.service.settings import ServiceSettings
+
+    _staff(client, runtime)
+    html = client.get("/service/quality").text
+    assert re.search(r'id="suggester">Keyword rules', html) and "not trained yet" in html
+    _closed_tickets(runtime, ServiceSettings(_env_file=None), labelled())
+    r = post_form(client, "/service/quality", "/service/classifier", follow_redirects=False)
+    assert r.status_code == 303
+    facts = re.search(r'<dl class="facts" id="suggestion-accuracy">.*?</dl>', client.get("/service/quality").text,
+                      re.S).group(0)
+    assert "108 closed tickets" in facts and 'id="suggester">Naive Bayes<' in facts
+    assert re.search(r"Keyword rules on the held-out tickets</dt><dd>\d+(\.\d)?%", facts)
+    assert re.search(r"Naive Bayes on the held-out tickets</dt><dd>\d+(\.\d)?%", facts)

@@ -12,7 +12,8 @@ from fastapi.responses import RedirectResponse
 
 from guanxi.deps import RuntimeDep, SessionDep
 from guanxi.errors import GuanxiError, Invalid
-from guanxi.service import actions, incidents, notify, quality_reviews, resolution, taxonomy, teams, tickets
+from guanxi.service import (actions, categories, incidents, notify, quality_reviews, resolution, taxonomy, teams,
+                            tickets, training)
 from guanxi.service.settings import get_service_settings
 from guanxi.staff.roles import Perm
 from guanxi.web import menu
@@ -221,6 +222,7 @@ def _quality(request: Request, session, days: int, *, status: int = 200, **extra
     sample = quality_reviews.sample(session, since, 20, seed=dt.date.today().toordinal())
     return render(request, "service/quality.html", {
         "sample": sample, "scorecard": quality_reviews.scorecard(session, since), "days": days,
+        "live": categories.accuracy(session), "trained": training.latest(session),
         "agent_names": {a.id: a.name for a in teams.agents_of(session)}, "status_labels": STATUS_LABELS,
         "error": None, "scored": None, **extra,
     }, fragment="service/_quality.html", status=status)
@@ -262,3 +264,11 @@ def score_ticket(ticket_id: int, request: Request, actor: Worker, session: Sessi
                             checked=set(passed), comment=comment)
     session.commit()
     return RedirectResponse(f"/service/quality?scored={ticket_id}", status_code=303)
+
+
+@router.post("/service/classifier")
+def retrain_classifier(request: Request, actor: Worker, session: SessionDep):
+    """Retrain the category classifier now (the daily job does it too); the quality page shows the result."""
+    training.retrain(session, categories.rules(session))
+    session.commit()
+    return RedirectResponse("/service/quality#hsuggest", status_code=303)
