@@ -98,6 +98,9 @@ def test_group_answer_and_resolve_an_incident_then_one_customer_reopens_theirs(c
     assert r.status_code == 303
     html = client.get(detail).text
     assert 'id="incident-status">Resolved<' in html and "Answer all" not in html
+    # From the resolved incident to an improvement action with its root cause filled in.
+    assert 'href="/service/actions?root_cause=payment_provider"' in html
+    assert '<option value="payment_provider" selected>' in client.get("/service/actions?root_cause=payment_provider").text
     # Each customer gets their own ticket's CSAT link.
     for address, tid in (("pay@example.com", first), ("pay2@example.com", second)):
         bodies = [m.get_body(("plain",)).get_content() for m in _mail_to(mailbox, address)]
@@ -114,7 +117,7 @@ def test_group_answer_and_resolve_an_incident_then_one_customer_reopens_theirs(c
         assert s.get(Ticket, first).status == "open" and s.get(Ticket, second).status == "resolved"
     # A resolved incident takes no more answers.
     r = post_form(client, detail, f"{detail}/resolve", {"root_cause": "other"})
-    assert r.status_code == 422 and "already resolved" in r.text
+    assert r.status_code == 409 and "already resolved" in r.text
 
 
 def test_grouping_without_tickets_or_with_unknown_ones_comes_back_as_the_form(client, runtime, desk):

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from guanxi.deps import RuntimeDep, SessionDep
-from guanxi.errors import GuanxiError, Invalid
+from guanxi.errors import Conflict, GuanxiError, Invalid
 from guanxi.service import (actions, categories, incidents, notify, quality_reviews, resolution, taxonomy, teams,
                             tickets, training)
 from guanxi.service.settings import get_service_settings
@@ -145,7 +145,7 @@ def resolve_all(incident_id: int, request: Request, actor: Worker, session: Sess
     incident = incidents.get(session, incident_id)
     try:
         if incident.status != "open":
-            raise Invalid("the incident is already resolved")
+            raise Conflict("the incident is already resolved")
         sent = incidents.resolve_all(session, cfg, incident, root_cause, note[:5000], actor)
     except GuanxiError as exc:
         return _incident_done(request, session, incident_id, exc)
@@ -170,8 +170,11 @@ def _actions(request: Request, session, *, status: int = 200, filter_status: str
 
 @router.get("/service/actions")
 def actions_page(request: Request, actor: Worker, session: SessionDep,
-                 status: Annotated[str, Query(max_length=20)] = ""):
-    return _actions(request, session, filter_status=status if status in ACTION_LABELS else "")
+                 status: Annotated[str, Query(max_length=20)] = "",
+                 root_cause: Annotated[str, Query(max_length=100)] = ""):
+    """`root_cause` fills the new action's form (the link from a resolved incident)."""
+    form = {"root_cause": root_cause} if root_cause in resolution.ROOT_CAUSES else {}
+    return _actions(request, session, filter_status=status if status in ACTION_LABELS else "", form=form)
 
 
 @router.post("/service/actions")
