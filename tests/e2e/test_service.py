@@ -26,15 +26,24 @@ def _open_ticket(base: str) -> int:
         return reply.json()["id"]
 
 
-def _survey_link(mailbox, address: str, timeout: float = 10.0) -> str:
+def _mail_body(mailbox, address: str, needle: str, timeout: float = 10.0) -> str:
+    """The latest plain-text e-mail to `address` that contains `needle` (waits for it to arrive)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for message in reversed(mailbox.to(address)):
-            match = re.search(r"https?://\S+/s/[\w-]+", message.get_body(("plain",)).get_content())
-            if match:
-                return match.group(0)
+            body = message.get_body(("plain",)).get_content()
+            if needle in body:
+                return body
         time.sleep(0.1)
-    raise AssertionError(f"no survey link reached {address}")
+    raise AssertionError(f"no e-mail with {needle!r} reached {address}")
+
+
+def _survey_link(mailbox, address: str, ticket_id: int) -> str:
+    # The link of this ticket's "how did we do?" e-mail, not of any other survey the address got.
+    body = _mail_body(mailbox, address, f"Your request #{ticket_id} is resolved")
+    match = re.search(r"https?://\S+/s/[\w-]+", body)
+    assert match, body
+    return match.group(0)
 
 
 def test_agent_resolves_with_goodwill_and_customer_answers_csat(page, server, mailbox_e2e, browser, screenshots_dir):
@@ -51,6 +60,7 @@ def test_agent_resolves_with_goodwill_and_customer_answers_csat(page, server, ma
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_text("we are sorry about this")).to_be_visible()
     expect(page.locator("#ticket-status")).to_have_text("Open")
+    assert "Dear 王芳" in _mail_body(mailbox_e2e, MEMBER_EMAIL, "we are sorry about this")  # the ticket came by e-mail
 
     page.get_by_label("Root cause").select_option("carrier")
     page.get_by_label("Resolution type").select_option("points")
@@ -60,7 +70,7 @@ def test_agent_resolves_with_goodwill_and_customer_answers_csat(page, server, ma
     expect(page.get_by_text("200 goodwill points")).to_be_visible()
     page.screenshot(path=str(screenshots_dir / "ticket-en.png"), full_page=True)
 
-    link = _survey_link(mailbox_e2e, MEMBER_EMAIL)
+    link = _survey_link(mailbox_e2e, MEMBER_EMAIL, ticket_id)
     phone = browser.new_context(base_url=server, viewport={"width": 390, "height": 844}, locale="zh-CN")
     try:
         survey = phone.new_page()

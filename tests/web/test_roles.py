@@ -13,6 +13,8 @@ from .forms import csrf_of, sign_in
 DUP = ["/duplicates"] if importlib.util.find_spec("guanxi.customers.dedup") else []
 # Live sessions, communities and creators, where the social domain's pages for them exist.
 LIVE = ["/social/live"] if importlib.util.find_spec("guanxi.web.pages.social_community") else []
+# The service desk's pages, for the roles that work tickets (tickets.work).
+DESK = {"/tickets", "/service/incidents", "/service/actions", "/service/quality"}
 MENU_LINK = re.compile(r'<nav class="menu".*?</nav>', re.S)
 
 
@@ -23,12 +25,12 @@ def menu_of(html: str) -> list[str]:
 # What each team must find in its menu, and what it must never see there. Domains add
 # their own pages, so the menu is checked against the role's powers, not as a fixed list.
 MENUS = {
-    "admin": ({"/dashboard", "/customers", "/imports", "/settings/tokens", *DUP}, set()),
-    "operations": ({"/dashboard", "/customers", "/imports", *DUP, *LIVE}, {"/settings/tokens", "/settings/audit"}),
-    "service": ({"/customers", *DUP}, {"/dashboard", "/imports", "/settings/tokens"}),
-    "analyst": ({"/dashboard", "/customers", *LIVE}, {"/imports", "/settings/tokens", "/duplicates"}),
-    "tech": ({"/imports", "/settings/tokens"}, {"/customers", "/dashboard", "/duplicates", "/social/live"}),
-    "content": ({*LIVE}, {"/customers", "/dashboard", "/imports", "/settings/tokens", "/duplicates"}),
+    "admin": ({"/dashboard", "/customers", "/imports", "/settings/tokens", *DUP, *DESK}, set()),
+    "operations": ({"/dashboard", "/customers", "/imports", *DUP, *LIVE}, {"/settings/tokens", "/settings/audit", *DESK}),
+    "service": ({"/customers", *DUP, *DESK}, {"/dashboard", "/imports", "/settings/tokens"}),
+    "analyst": ({"/dashboard", "/customers", *LIVE}, {"/imports", "/settings/tokens", "/duplicates", *DESK}),
+    "tech": ({"/imports", "/settings/tokens"}, {"/customers", "/dashboard", "/duplicates", "/social/live", *DESK}),
+    "content": ({*LIVE}, {"/customers", "/dashboard", "/imports", "/settings/tokens", "/duplicates", *DESK}),
 }
 
 

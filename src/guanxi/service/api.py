@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from guanxi.deps import CurrentActor, RuntimeDep, SessionDep, allowed
 from guanxi.errors import Conflict, Forbidden, Invalid
-from guanxi.service import abuse, actions, categories, quality_reviews, incidents, notify, reports, resolution, returns, surveys, teams, tickets
+from guanxi.service import abuse, actions, categories, quality_reviews, incidents, notify, reports, resolution, returns, surveys, teams, tickets, training
 from guanxi.service import customer_hooks as _customer_hooks  # noqa: F401  (timeline, export, erasure, merge)
 from guanxi.service.models import Ticket
 from guanxi.service.schemas import (
-    AccuracyPublic, QualityReviewCreate, ActionCreate, ActionPublic, ActionTransition, AgentCreate, IncidentCreate, IncidentPublic, IncidentReply, IncidentResolution, IncidentTickets, AgentPublic, AttachmentCreate, CategoryPublic, CategorySave, MessageCreate,
+    AccuracyPublic, ClassifierPublic, QualityReviewCreate, ActionCreate, ActionPublic, ActionTransition, AgentCreate, IncidentCreate, IncidentPublic, IncidentReply, IncidentResolution, IncidentTickets, AgentPublic, AttachmentCreate, CategoryPublic, CategorySave, MessageCreate,
     MessagePublic, ResolutionCreate, ResolutionReply, ReturnCreate, ReturnPublic, ReturnTransition, SlaTarget,
     SurveyAnswer, SurveyAnswered, SurveyCreate, SurveySent, TeamCreate, TeamPublic, TicketCreate, TicketPublic,
     TicketsPage, TicketSummary, TicketUpdate, TransitionCreate,
@@ -189,8 +189,19 @@ def save_category(category: Annotated[str, Path(max_length=40)], code: Annotated
 
 @router.get("/service/categories/accuracy", response_model=AccuracyPublic)
 def suggestion_accuracy(actor: TicketWorker, session: SessionDep) -> AccuracyPublic:
+    """How often suggestions held (on confirmed tickets), and the latest classifier training's held-out figures."""
     acc = categories.accuracy(session)
-    return AccuracyPublic(suggested=acc.suggested, correct=acc.correct, rate=acc.rate)
+    row = training.latest(session)
+    return AccuracyPublic(suggested=acc.suggested, correct=acc.correct, rate=acc.rate,
+                          classifier=ClassifierPublic.model_validate(row) if row else None)
+
+
+@router.post("/service/categories/classifier", response_model=ClassifierPublic)
+def retrain_classifier(actor: TicketWorker, session: SessionDep) -> ClassifierPublic:
+    """Retrain the naive Bayes on closed tickets now (replaces today's model; the daily job does the same)."""
+    row = training.retrain(session, categories.rules(session))
+    session.commit()
+    return ClassifierPublic.model_validate(row)
 
 
 @router.get("/service/teams", response_model=list[TeamPublic])
@@ -310,13 +321,19 @@ def answer_incident(incident_id: IdPath, body: IncidentReply, actor: TicketWorke
 
 @router.post("/service/incidents/{incident_id}/resolution", response_model=IncidentPublic)
 def resolve_incident(incident_id: IdPath, body: IncidentResolution, actor: TicketWorker, session: SessionDep,
-                     cfg: ServiceSettingsDep) -> IncidentPublic:
-    """Resolve the incident and its open tickets together; a customer's reply later reopens only theirs."""
+                     runtime: RuntimeDep, cfg: ServiceSettingsDep) -> IncidentPublic:
+    """Resolve the incident and its open tickets together (each customer gets their CSAT link by e-mail);
+    a customer's reply later reopens only theirs."""
     incident = incidents.get(session, incident_id)
     if incident.status != "open":
         raise Conflict("the incident is already resolved")
-    incidents.resolve_all(session, cfg, incident, body.root_cause, body.note, actor)
+    sent = incidents.resolve_all(session, cfg, incident, body.root_cause, body.note, actor)
     session.commit()
+    for ticket_id, survey in sent.items():
+        if survey:
+            ticket = tickets.get(session, ticket_id)
+            notify.survey_link(runtime.settings, notify.email_of(session, runtime.cipher, ticket.customer_id),
+                               ticket, survey.link(cfg.public_url))
     return _incident_public(session, incident)
 
 

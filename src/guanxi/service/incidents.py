@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from guanxi.db import utcnow
 from guanxi.errors import Conflict, Invalid, NotFound
-from guanxi.service import resolution, tickets
+from guanxi.service import resolution, surveys, tickets
 from guanxi.service.models import Incident, Ticket
 from guanxi.service.settings import ServiceSettings
 from guanxi.service.status import DONE
@@ -72,14 +72,13 @@ def answer_all(session: Session, cfg: ServiceSettings, incident: Incident, body:
 
 
 def resolve_all(session: Session, cfg: ServiceSettings, incident: Incident, root_cause: str, note: str, actor: Actor,
-                now: dt.datetime | None = None) -> list[int]:
-    """Resolve the incident and every open ticket in it (each gets its own CSAT survey)."""
+                now: dt.datetime | None = None) -> dict[int, surveys.Sent | None]:
+    """Resolve the incident and every open ticket in it; ticket id → its own CSAT survey to send (None: no customer)."""
     now = now or utcnow()
-    done = []
+    done = {}
     for t in members(session, incident.id, open_only=True):
-        resolution.resolve(session, cfg, t, resolution.ResolutionIn(root_cause=root_cause, resolution_type="explanation",
-                                                                    note=note), actor, now)
-        done.append(t.id)
+        done[t.id] = resolution.resolve(session, cfg, t, resolution.ResolutionIn(
+            root_cause=root_cause, resolution_type="explanation", note=note), actor, now)
     incident.status, incident.resolved_at = "resolved", now
     return done
 
@@ -95,3 +94,21 @@ def candidates(session: Session, now: dt.datetime, *, window: dt.timedelta = dt.
             groups[(cat, sub)].append(tid)
     return [{"category": c, "subcategory": s, "kind": OUTAGE_SIGNS[(c, s)], "tickets": sorted(ids)}
             for (c, s), ids in sorted(groups.items()) if len(ids) >= min_tickets]
+
+
+def list_incidents(session: Session, *, limit: int = 100) -> list[tuple[Incident, int]]:
+    """Open incidents first, newest first; each with its number of tickets."""
+    from sqlalchemy import case, func
+
+    counts = (select(Ticket.incident_id, func.count().label("n")).where(Ticket.incident_id.is_not(None))
+              .group_by(Ticket.incident_id).subquery())
+    stmt = (select(Incident, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.incident_id == Incident.id)
+            .order_by(case((Incident.status == "open", 0), else_=1), Incident.created_at.desc(), Incident.id.desc())
+            .limit(limit))
+    return [(row, n) for row, n in session.execute(stmt).all()]
+
+
+def ungrouped_open(session: Session, *, limit: int = 100) -> list[Ticket]:
+    """Open tickets in no incident, newest first: what staff can pick from when grouping by hand."""
+    return list(session.scalars(select(Ticket).where(Ticket.incident_id.is_(None), Ticket.status.not_in(DONE))
+                                .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)))

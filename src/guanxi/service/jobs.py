@@ -1,5 +1,6 @@
 """Scheduled service-desk work: SLA warnings and escalations, closing quiet resolved tickets,
-follow-ups, progress updates, the scheduled NPS and the weekly feedback digest."""
+follow-ups, progress updates, the scheduled NPS, the weekly feedback digest and retraining the
+category classifier."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from guanxi.db import transaction
 from guanxi.scheduler.registry import job
-from guanxi.service import care_messages, digest, escalation, notify, nps_schedule
+from guanxi.service import care_messages, categories, digest, escalation, notify, nps_schedule, training
 from guanxi.service.settings import get_service_settings
 
 
@@ -71,3 +72,12 @@ def weekly_digest(ctx) -> dict:
         for to in d.recipients:
             mails += notify.send(ctx.settings, to, d.subject, d.body) is not None
     return {"teams": len(digests), "mails": mails}
+
+
+@job("service.retrain_classifier", every="daily")
+def retrain_classifier(ctx) -> dict:
+    """Naive Bayes on the closed tickets; it suggests categories only while it beats the keyword rules."""
+    with transaction(ctx.factory) as session:
+        row = training.retrain(session, categories.rules(session), ctx.now)
+        return {"examples": row.examples, "held_out": row.held_out, "naive_bayes_accuracy": row.naive_bayes_accuracy,
+                "keyword_accuracy": row.keyword_accuracy, "in_use": row.in_use}

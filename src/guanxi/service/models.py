@@ -49,6 +49,22 @@ class TicketCategory(Base):
     __table_args__ = (UniqueConstraint("category", "code"),)
 
 
+class CategoryClassifier(Base):
+    """One day's naive Bayes over closed tickets, its held-out accuracy and the keyword rules' (see classifier.py)."""
+
+    __tablename__ = "service_category_classifiers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    trained_on: Mapped[dt.date] = mapped_column(Date, unique=True)   # one model a day: retraining replaces it
+    trained_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    examples: Mapped[int] = mapped_column(Integer)
+    held_out: Mapped[int] = mapped_column(Integer)
+    naive_bayes_accuracy: Mapped[float | None] = mapped_column(Float)
+    keyword_accuracy: Mapped[float | None] = mapped_column(Float)
+    in_use: Mapped[bool] = mapped_column(Boolean, default=False)     # it beat the keyword rules
+    model: Mapped[dict | None] = mapped_column(JsonType)             # Model.to_json(); None when not in use
+
+
 _OPEN = text("status IN ('new', 'open', 'waiting', 'on_hold')")
 
 

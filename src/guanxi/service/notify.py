@@ -58,3 +58,9 @@ def send(settings: Settings, to: str | None, subject: str, body: str, *, in_repl
         log.error("could not send %r via %s:%s: %s", subject, settings.smtp_host, settings.smtp_port, exc)
         return None
     return msg["Message-ID"]
+
+
+def survey_link(settings: Settings, to: str | None, ticket: Ticket, link: str) -> str | None:
+    """The CSAT link of a resolved ticket, by e-mail (the same words as a ticket resolved on its own)."""
+    return send(settings, to, f"How did we do? {subject_for(ticket)}",
+                f"Your request #{ticket.id} is resolved. Tell us how we did (1–5):\n{link}\n")

@@ -15,7 +15,7 @@ from guanxi.customers import profiles
 from guanxi.customers.models import Order
 from guanxi.db import utcnow
 from guanxi.errors import Invalid, NotFound
-from guanxi.service import abuse, categories, priority as prio, quality, sla, status as machine, teams
+from guanxi.service import abuse, categories, priority as prio, quality, sla, status as machine, teams, training
 from guanxi.service.models import Ticket, TicketAttachment, TicketEvent, TicketMessage, TicketPause
 from guanxi.service.settings import ServiceSettings
 
@@ -108,7 +108,7 @@ def create(session: Session, cfg: ServiceSettings, data: TicketIn, actor: str, n
             raise Invalid(f"order {data.order_id} is not this customer's")
         data.customer_id = data.customer_id or order.customer_id
     rules = categories.rules(session)
-    suggestion = categories.suggest(rules, f"{data.subject}\n{data.body}")
+    suggestion = training.suggest(session, rules, f"{data.subject}\n{data.body}")
     if data.category:
         categories.check(rules, data.category, data.subcategory)
     vip = data.vip or _is_vip(session, data.customer_id)

@@ -31,6 +31,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.customers",
     "guanxi.web.pages.customer360",
     "guanxi.web.pages.duplicates",
+    "guanxi.web.pages.service_loop",  # incidents, actions, quality checks
     "guanxi.web.pages.care",
     "guanxi.web.pages.imports",
     "guanxi.web.pages.settings",
