@@ -1,6 +1,7 @@
 """Mentions ingested with sentiment, aspects, keywords and fake-review checks, as the API's batches do.
 
     .venv/bin/python bench/bench_social.py [--mentions 100000] [--batch 1000] [--backend sqlite|postgresql]
+                                           [--workers N]   (GUANXI_SOCIAL_SCORING_WORKERS: scoring processes)
 
 Setup (not timed): a migrated database and generated Chinese and English posts, comments, reviews and
 live-stream comments built from review phrases (so texts vary). Timed: `intake.take_in` batch by batch,
@@ -11,6 +12,7 @@ tickets). Prints one JSON line.
 from __future__ import annotations
 
 import argparse
+import os
 import datetime as dt
 import random
 import sys
@@ -48,9 +50,11 @@ def main() -> None:
     parser.add_argument("--mentions", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--workers", type=int, default=0, help="scoring processes (0: score in this process)")
     args = parser.parse_args()
+    os.environ["GUANXI_SOCIAL_SCORING_WORKERS"] = str(args.workers)
     from guanxi.db import transaction
-    from guanxi.social import sentiment
+    from guanxi.social import scoring, sentiment
     from guanxi.social.intake import take_in
     from guanxi.social.settings import SocialSettings
 
@@ -60,6 +64,7 @@ def main() -> None:
         social = SocialSettings(_env_file=None, review_points=0)
         items = list(mentions(args.mentions, rng, dt.datetime(2026, 11, 1, tzinfo=dt.UTC)))
         sentiment.score("预热 warm up")  # load the models (not timed)
+        scoring.warm(args.workers)         # start the scoring processes and load their models (not timed)
         say(f"ingesting {len(items)} mentions in batches of {args.batch} ({args.backend})")
         created = flagged = tickets = 0
         t0 = time.perf_counter()
@@ -75,7 +80,8 @@ def main() -> None:
             sentiment.score(m.text)
         score_rate = 5000 / (time.perf_counter() - t1)
         runtime.dispose()
-    emit("social_ingest", backend=args.backend, mentions=len(items), batch=args.batch, created=created,
+        scoring.shutdown()
+    emit("social_ingest", backend=args.backend, workers=args.workers, mentions=len(items), batch=args.batch, created=created,
          flagged=flagged, tickets=tickets, seconds=round(seconds, 2), per_second=round(created / seconds),
          sentiment_only_per_second=round(score_rate), peak_rss_mb=peak_rss_mb())
 

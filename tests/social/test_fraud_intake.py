@@ -79,3 +79,24 @@ def test_a_batch_sent_twice_adds_no_bands_and_no_flags(runtime):
         again = ingest(s, runtime.cipher, batch)
         assert again.created == [] and again.flagged == [] and again.duplicates == 2
         assert s.scalar(select(func.count()).select_from(MentionBand)) == 16
+
+
+def test_scoring_in_worker_processes_gives_the_same_results_and_survives_a_dead_worker():
+    import os
+    import signal
+
+    from guanxi.social import aspects, scoring
+
+    texts = [f"物流很快，但是质量差 第{i}条" if i % 2 else f"Fast shipping but it stopped working #{i}"
+             for i in range(scoring.MIN_POOLED)]
+    try:
+        pooled = scoring.analyse_many(texts, workers=2)
+        assert pooled == [aspects.analyse(t) for t in texts]
+        pool = scoring._get_pool(2)
+        for pid in list(pool._processes):  # a worker killed from outside (OOM killer, operator)
+            os.kill(pid, signal.SIGKILL)
+        assert scoring.analyse_many(texts, workers=2) == pooled  # scored in-process this time
+        assert scoring._pool is None  # the broken pool was dropped: the next batch gets a fresh one
+        assert scoring.analyse_many(texts, workers=2) == pooled
+    finally:
+        scoring.shutdown()

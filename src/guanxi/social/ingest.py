@@ -17,8 +17,9 @@ from guanxi.db import utcnow
 from guanxi.dialect import insert_ignoring_conflicts
 from guanxi.errors import Invalid
 from guanxi.privacy.crypto import PiiCipher
-from guanxi.social import aspects, fraud_store
+from guanxi.social import aspects, fraud_store, scoring
 from guanxi.social.models import Mention
+from guanxi.social.settings import get_social_settings
 
 log = logging.getLogger(__name__)
 KINDS = ("post", "comment", "review", "live_comment")
@@ -87,8 +88,8 @@ def _order_customers(session: Session, items: list[MentionIn]) -> dict[int, int]
     return dict(session.execute(select(Order.id, Order.customer_id).where(Order.id.in_(ids))).all())
 
 
-def row_of(cipher: PiiCipher, item: MentionIn, customer_id: int | None, now: dt.datetime) -> dict:
-    seen = aspects.analyse(item.text)
+def row_of(cipher: PiiCipher, item: MentionIn, customer_id: int | None, now: dt.datetime,
+           seen: aspects.Analysis) -> dict:
     felt = seen.sentiment
     return {
         "platform": item.platform, "external_id": item.external_id, "kind": item.kind, "parent_id": item.parent_id,
@@ -126,12 +127,13 @@ def ingest(session: Session, cipher: PiiCipher, items: list[MentionIn], *, now: 
     by_author = _customers_by_author(session, cipher, fresh)
     by_order = _order_customers(session, fresh)
     rows = []
-    for it in fresh:
+    analysed = scoring.analyse_many([it.text for it in fresh], get_social_settings().scoring_workers)
+    for it, seen in zip(fresh, analysed, strict=True):
         cid = by_order.get(it.order_id) if it.order_id is not None else None
         if it.order_id is not None and it.order_id not in by_order:
             it.order_id = None  # an unknown order is not linked
         cid = cid or by_author.get((it.platform, it.author_ref or ""))
-        rows.append(row_of(cipher, it, cid, now))
+        rows.append(row_of(cipher, it, cid, now, seen))
     checked = fraud_store.check(session, rows)  # sets the new rows' flags before they are written
     index_of = {(r["platform"], r["external_id"]): i for i, r in enumerate(rows)}
     ids_of_rows: dict[int, int] = {}
