@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import SEED, database, emit, guanxi_env, peak_rss_mb, runtime_for, say, scratch_dir  # noqa: E402
+from common import SEED, cpu_seconds, database, emit, guanxi_env, peak_rss_mb, runtime_for, say, scratch_dir  # noqa: E402
 
 ZH = ["物流很快", "包装很严实", "质量很好", "做工精细", "客服态度好", "性价比很高", "颜色和图片一样", "尺码偏小",
       "发货太慢了", "有色差", "味道一般", "请问什么时候发货", "会回购", "面料舒服", "不推荐", "还没用", "价格实惠"]
@@ -67,14 +67,22 @@ def main() -> None:
         scoring.warm(args.workers)         # start the scoring processes and load their models (not timed)
         say(f"ingesting {len(items)} mentions in batches of {args.batch} ({args.backend})")
         created = flagged = tickets = 0
+        workers = scoring.worker_pids()
+        load_before = os.getloadavg()[0]
+        cpu0 = time.process_time(), sum(cpu_seconds(p) for p in workers)
         t0 = time.perf_counter()
+        marks = []  # (mentions so far, seconds so far): does the rate fall as the table grows?
         for i in range(0, len(items), args.batch):
             with transaction(runtime.factory) as session:
                 done = take_in(session, runtime.cipher, items[i:i + args.batch], social)
+            if (i + args.batch) % max(args.batch, len(items) // 10) == 0:
+                marks.append((i + args.batch, time.perf_counter() - t0))
             created += len(done.ingested.created)
             flagged += len(done.ingested.flagged)
             tickets += len(done.tickets)
         seconds = time.perf_counter() - t0
+        cpu_main, cpu_workers = time.process_time() - cpu0[0], sum(cpu_seconds(p) for p in workers) - cpu0[1]
+        load_after = os.getloadavg()[0]
         t1 = time.perf_counter()
         for m in items[:5000]:
             sentiment.score(m.text)
@@ -83,7 +91,10 @@ def main() -> None:
         scoring.shutdown()
     emit("social_ingest", backend=args.backend, workers=args.workers, mentions=len(items), batch=args.batch, created=created,
          flagged=flagged, tickets=tickets, seconds=round(seconds, 2), per_second=round(created / seconds),
-         sentiment_only_per_second=round(score_rate), peak_rss_mb=peak_rss_mb())
+         sentiment_only_per_second=round(score_rate), cpu_seconds_main=round(cpu_main, 2),
+         cpu_seconds_workers=round(cpu_workers, 2), cpu_ms_per_mention=round(1000 * (cpu_main + cpu_workers) / created, 3),
+         per_second_by_tenth=[round((n1 - n0) / (t1 - t0)) for (n0, t0), (n1, t1) in zip([(0, 0.0), *marks], marks)],
+         load_1min=[round(load_before, 2), round(load_after, 2)], peak_rss_mb=peak_rss_mb())
 
 
 if __name__ == "__main__":

@@ -84,6 +84,12 @@ def analyse_many(texts: list[str], workers: int = 0) -> list[aspects.Analysis]:
         return _analyse_all(texts)
 
 
+def worker_pids() -> list[int]:
+    """The pool's processes (the benchmark reads their CPU time)."""
+    pool = _pool
+    return list(getattr(pool, "_processes", None) or {}) if pool is not None else []
+
+
 def shutdown() -> None:
     global _pool
     with _lock:
