@@ -37,6 +37,16 @@ def _author(platform: str, author_ref: str | None, stand_in: str) -> str:
     return f"{platform}:{author_ref}" if author_ref else f"anon:{stand_in}"
 
 
+def _stored(session: Session, ids: set[int]) -> dict[int, tuple[str, frozenset]]:
+    """Author and shingles of the stored candidates, each text read once (a candidate shares up to 8 bands)."""
+    read = {}
+    for part in chunks(sorted(ids), 500):
+        for mid, platform, ref, text in session.execute(select(Mention.id, Mention.platform, Mention.author_ref,
+                                                               Mention.text).where(Mention.id.in_(part))):
+            read[mid] = (_author(platform, ref, str(mid)), fraud.shingles(text))
+    return read
+
+
 def check(session: Session, rows: list[dict]) -> Checked:
     """Set `flags` and `flag_state` on the new rows (dicts about to be inserted); return what to store after."""
     out = Checked()
@@ -73,17 +83,14 @@ def _duplicates(session, rows, picked, out: Checked, found, earlier) -> None:
     if not by_key:
         return
     since = min(rows[i]["posted_at"] for i in out.bands) - LOOKBACK
-    stored: dict[int, tuple[str, frozenset]] = {}               # id → (author, shingles)
     candidates: dict[int, set[int]] = defaultdict(set)          # new row index → stored ids sharing a band
     for part in chunks(list(by_key), 500):
-        for key, mid, platform, ref, text in session.execute(
-                select(BANDS.c.band_key, Mention.id, Mention.platform, Mention.author_ref, Mention.text)
-                .join(Mention, Mention.id == BANDS.c.mention_id)
+        for key, mid in session.execute(
+                select(BANDS.c.band_key, BANDS.c.mention_id).join(Mention, Mention.id == BANDS.c.mention_id)
                 .where(BANDS.c.band_key.in_(part), Mention.posted_at >= since)):
-            if mid not in stored:
-                stored[mid] = (_author(platform, ref, str(mid)), fraud.shingles(text))
             for i in by_key[key]:
                 candidates[i].add(mid)
+    stored = _stored(session, {mid for mids in candidates.values() for mid in mids})
     for i, mids in candidates.items():
         mine = _author(rows[i]["platform"], rows[i]["author_ref"], f"new{i}")
         for mid in mids:
