@@ -1,4 +1,5 @@
-"""Scheduled social work: crisis detection every hour, connector polls every minute, late author links daily.
+"""Scheduled social work: crisis detection every hour, connector polls and pending replies every minute, late
+author links daily.
 
 Each is safe to run twice or late: a crisis signal is one event per (crisis, hour), a ticket is keyed by the
 crisis, an alert goes out until one channel took it, and mentions are idempotent on (platform, id).
