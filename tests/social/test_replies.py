@@ -137,6 +137,14 @@ def test_comment_replies_on_weibo_douyin_and_notes_on_xiaohongshu_use_each_platf
     assert douyin.requests[0]["headers"]["access-token"] == "tok"
     assert client.post(f"{URL}/{ids[2]}/replies", json={"text": "谢谢喜欢"}, headers=staff).json()["reply_status"] == "sent"
     assert json.loads(xhs.requests[0]["body"])["note_id"] == "m-3"
+    more = client.post(URL, json={"mentions": [
+        mention(5, "求链接", platform="xiaohongshu", kind="comment", parent_id="note-8"),
+        mention(6, "发货了吗", platform="douyin", kind="comment")]}, headers=tech).json()["ids"]
+    assert client.post(f"{URL}/{more[0]}/replies", json={"text": "私信您"}, headers=staff).json()["reply_platform_id"] == "x2"
+    assert json.loads(xhs.requests[1]["body"])["target_comment_id"] == "m-5"
+    assert json.loads(xhs.requests[1]["body"])["note_id"] == "note-8"
+    orphan = client.post(f"{URL}/{more[1]}/replies", json={"text": "发了"}, headers=staff)
+    assert orphan.status_code == 422 and "parent_id" in orphan.json()["detail"]
     live = client.post(f"{URL}/{ids[3]}/replies", json={"text": "在的"}, headers=staff)
     assert live.status_code == 422 and "live-room" in live.json()["detail"]
 

@@ -60,7 +60,12 @@ def _post(client: httpx.Client, url: str, key: str, *, json: dict | None = None,
         raise ReplyError(f"HTTP {answer.status_code} from the platform", retry=True)
     if answer.status_code >= 400:
         raise ReplyError(f"the platform refused the reply (HTTP {answer.status_code}): {answer.text[:200]}", retry=False)
-    body = answer.json()
+    try:
+        body = answer.json()
+    except ValueError as exc:
+        raise ReplyError(f"the platform's answer is not JSON: {answer.text[:200]}", retry=False) from exc
+    if not isinstance(body, dict):
+        raise ReplyError("the platform's answer is not a JSON object", retry=False)
     echoed = body.get("client_msg_id") or (body.get("data") or {}).get("client_msg_id")
     if echoed and echoed != key:
         raise ReplyError(f"the platform answered for another request ({echoed})", retry=False)
@@ -98,11 +103,13 @@ class DouyinReplies:
 
 
 class XiaohongshuReplies:
-    """Xiaohongshu: a comment on the note (`/api/sns/notes/comments`)."""
+    """Xiaohongshu: a comment on the note, or under a comment on it (`/api/sns/notes/comments`)."""
 
     def send(self, client, base_url, token, out: Outgoing) -> str:
+        note = {"note_id": out.external_id} if out.kind == "post" else {"note_id": out.parent_id,
+                                                                         "target_comment_id": out.external_id}
         body = _post(client, f"{base_url.rstrip('/')}/api/sns/notes/comments", out.key,
-                     json={"note_id": out.external_id, "content": out.text, "client_msg_id": out.key},
+                     json={**note, "content": out.text, "client_msg_id": out.key},
                      headers={"Authorization": f"Bearer {token}"} if token else {})
         return _id_of((body.get("data") or {}).get("comment_id"), "comment id")
 
@@ -110,6 +117,7 @@ class XiaohongshuReplies:
 ADAPTERS = {"weibo": WeiboReplies(), "douyin": DouyinReplies(), "xiaohongshu": XiaohongshuReplies()}
 UNANSWERABLE = {("douyin", "live_comment"): "Douyin does not take replies to live-room comments through its API",
                 ("douyin", "post"): "a Douyin reply goes under a comment; this mention is not one"}
+NEEDS_PARENT = ("douyin", "xiaohongshu")   # their comment replies name the video or note
 
 
 def compose(session: Session, mention_id: int, text: str, actor: Actor, *, now: dt.datetime | None = None) -> Mention:
@@ -128,6 +136,9 @@ def compose(session: Session, mention_id: int, text: str, actor: Actor, *, now: 
                        "edit it — add to it in the platform's own app")
     if why := UNANSWERABLE.get((m.platform, m.kind)):
         raise Invalid(f"{why}; answer it in the platform's app")
+    if m.platform in NEEDS_PARENT and m.kind != "post" and not m.parent_id:
+        raise Invalid(f"a {m.platform} reply goes under the post the comment belongs to, and this mention has no "
+                      "parent_id; send it again with parent_id, or answer it in the platform's app")
     m.reply, m.replied_at, m.replied_by = text, now or utcnow(), actor.ref
     if m.platform in ADAPTERS:
         m.reply_status, m.reply_key, m.reply_error = "pending", f"guanxi-social-reply-{m.id}", None
