@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from guanxi.db import transaction
 from guanxi.service.models import Ticket
-from guanxi.social.models import Mention
+from guanxi.social.models import Mention, MentionBand
 from tests.social.conftest import mention
 
 URL = "/api/v1/social/mentions"
@@ -114,14 +114,18 @@ def test_timeline_and_export_hooks_carry_the_persons_mentions(client, auth, soci
     from guanxi.customers import hooks
 
     cid, _ = buyer(weibo_id="wb-42")
-    client.post(URL, json={"mentions": [mention(1, "很喜欢这个杯子", author="wb-42")]}, headers=auth("tech"))
+    client.post(URL, json={"mentions": [mention(1, "很喜欢这个杯子", author="wb-42"),
+                                        mention(2, "很喜欢这个杯子，颜色也好看", author="wb-42", kind="comment",
+                                                product_sku="MUG-1")]}, headers=auth("tech"))
     with transaction(runtime.factory) as s:
-        assert hooks.timeline_sources["social"](s, cid, 10)[0]["kind"] == "social_post"
+        assert hooks.timeline_sources["social"](s, cid, 10)[0]["kind"] in ("social_post", "social_comment")
         assert hooks.exporters["social"](s, cid)[0]["text"] == "很喜欢这个杯子"
+        assert s.scalar(select(func.count()).select_from(MentionBand)) == 8  # the comment's text signature
         hooks.erasers["social"](s, cid)
     with transaction(runtime.factory) as s:
         m = s.scalar(select(Mention).where(Mention.external_id == "m-1"))
         assert m.text == "[erased]" and m.author_name_enc is None and m.customer_id is None
+        assert s.scalar(select(func.count()).select_from(MentionBand)) == 0  # derived from the text: gone too
 
 
 def test_dashboard_by_platform_and_product(client, auth, social):

@@ -80,3 +80,29 @@ def test_public_showcase_needs_no_sign_in_and_masks_names(client, auth, social):
     assert page.status_code == 200 and "杯子很好看" in page.text and "用**" in page.text
     assert "用户1" not in page.text and "不给展示的评价" not in page.text
     assert "<h1>" not in client.get("/showcase", params={"embed": 1}).text
+
+
+def test_a_console_reply_is_posted_to_the_platform_and_the_list_says_so_in_both_languages(client, auth, runtime,
+                                                                                          social, loopback):
+    from sqlalchemy import select
+
+    from guanxi.social.models import Mention
+
+    loopback.routes["/2/comments/create.json"] = lambda q: (200, {"idstr": "c-77"})
+    social.connectors = {"weibo": {"base_url": loopback.url, "token": "tok"}}
+    ids = client.post(URL, json={"mentions": [mention(1, "杯子很好看"), mention(2, "颜色不错")]},
+                      headers=auth("tech")).json()["ids"]
+    _signed_in(client, runtime, locale="zh-CN")
+    bad = post_form(client, "/social/mentions", f"/social/mentions/{ids[1]}/reply", {"text": "你有病"},
+                    follow_redirects=False)
+    assert bad.status_code == 422 and "你有病" in bad.text  # the service desk's banned words
+    ok = post_form(client, "/social/mentions", f"/social/mentions/{ids[0]}/reply", {"text": "谢谢喜欢"},
+                   follow_redirects=False)
+    assert ok.status_code == 303
+    assert "已发布到 weibo" in client.get("/social/mentions").text
+    assert [r["path"] for r in loopback.requests if r["method"] == "POST"] == ["/2/comments/create.json"]
+    with transaction(runtime.factory) as s:
+        m = s.scalar(select(Mention).where(Mention.id == ids[0]))
+        assert (m.reply_status, m.reply_platform_id) == ("sent", "c-77")
+    client.cookies.set("guanxi_locale", "en")
+    assert "Posted on weibo" in client.get("/social/mentions", headers={"Accept-Language": "en"}).text

@@ -12,7 +12,7 @@ from guanxi.db import utcnow
 from guanxi.deps import RuntimeDep, SessionDep, SocialManager, SocialReader, SocialWriter
 from guanxi.errors import Invalid
 from guanxi.schemas import IdPath
-from guanxi.social import aspects, connectors, crisis_store, dashboard, reviews, sentiment
+from guanxi.social import aspects, connectors, crisis_store, dashboard, replies, reviews, sentiment
 from guanxi.social import customer_hooks as _customer_hooks  # noqa: F401  (timeline, export, erasure, merge)
 from guanxi.social.ingest import MentionIn
 from guanxi.social.intake import take_in
@@ -83,10 +83,14 @@ def moderate(mention_id: IdPath, body: ModerationCreate, actor: SocialManager, s
 
 
 @router.post("/social/mentions/{mention_id}/replies", response_model=MentionPublic)
-def reply(mention_id: IdPath, body: ReplyCreate, actor: SocialManager, session: SessionDep) -> MentionPublic:
-    m = reviews.reply(session, mention_id, body.text, actor)
+def reply(mention_id: IdPath, body: ReplyCreate, actor: SocialManager, session: SessionDep, runtime: RuntimeDep,
+          social: SocialSettingsDep) -> MentionPublic:
+    """Store the reply and post it to the platform (`reply_status`: sent, pending — retried by a job — or failed)."""
+    replies.compose(session, mention_id, body.text, actor)
     session.commit()
-    return MentionPublic.model_validate(m)
+    replies.deliver(runtime.factory, social.connectors, mention_id)
+    session.expire_all()
+    return MentionPublic.model_validate(reviews.get(session, mention_id))
 
 
 @router.put("/social/reviews/{mention_id}/showcase", response_model=MentionPublic)

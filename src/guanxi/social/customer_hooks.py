@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from guanxi.customers import hooks
 from guanxi.customers.privacy_hooks import ERASED, person_ids
-from guanxi.social.models import Mention
+from guanxi.social.models import Mention, MentionBand
 
 
 @hooks.timeline("social")
@@ -33,6 +33,9 @@ def export_mentions(session: Session, customer_id: int) -> list[dict]:
 def erase_mentions(session: Session, customer_id: int) -> None:
     """Keep counts and sentiment for the figures; remove the words, the name, the handle and the showcase."""
     ids = person_ids(session, customer_id)
+    # The LSH bands are derived from the words: they go with them.
+    session.execute(delete(MentionBand).where(MentionBand.mention_id.in_(
+        select(Mention.id).where(Mention.customer_id.in_(ids)))))
     session.execute(update(Mention).where(Mention.customer_id.in_(ids)).values(
         text=ERASED, author_name_enc=None, author_ref=None, url=None, keywords=[], showcase=False, customer_id=None))
 

@@ -11,10 +11,12 @@ it never hides a review on its own.
 from __future__ import annotations
 
 import datetime as dt
-import random
+import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+
+import numpy as np
 
 DUPLICATE, BURST, MISMATCH = "duplicate_text", "new_account_burst", "rating_text_mismatch"
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -40,26 +42,54 @@ def shingles(text: str, k: int = 3) -> frozenset[str]:
 
 
 def jaccard(a: frozenset, b: frozenset) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+    if not a or not b:
+        return 0.0
+    both = len(a & b)
+    return both / (len(a) + len(b) - both)
 
 
-_SEEDS = tuple(random.Random(seed).getrandbits(61) for seed in range(16))
+# MinHash over a stable hash of each shingle (Python's hash() changes per process, and the signatures' bands are
+# stored): each of the 16 functions a*h + b (mod 2**64, a odd) is a permutation of the 64-bit values.
+_RNG = np.random.default_rng(20261123)
+_A = _RNG.integers(1, 2**63, size=16, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_B = _RNG.integers(0, 2**63, size=16, dtype=np.uint64)
 BANDS, ROWS = 8, 2    # 16 MinHash values in 8 bands of 2: a pair at Jaccard 0.8 shares a band 99.9 % of the time
+MIN_CHARS = 8
 
 
-def minhash(sh: frozenset[str]) -> tuple[int, ...]:
-    hashes = [hash(s) for s in sh]
-    return tuple(min(h ^ seed for h in hashes) for seed in _SEEDS)
+def clean(text: str) -> str:
+    return _NOISE.sub("", text.lower())
 
 
-def duplicates(items: list[ReviewFacts], threshold: float = 0.8, min_chars: int = 8) -> set:
+def minhash(cleaned: str, k: int = 3) -> np.ndarray:
+    """16 MinHash values of the text's character k-gram shingles (the same shingles as `shingles`)."""
+    codes = np.frombuffer(cleaned.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(codes) > k:
+        h = np.zeros(len(codes) - k + 1, dtype=np.uint64)
+        for i in range(k):  # polynomial over the k code points, wrapping mod 2**64
+            h = h * np.uint64(0x100000001B3) + codes[i:len(codes) - k + 1 + i]
+    else:
+        h = np.array([int(sum(int(c) << (21 * i) for i, c in enumerate(codes)))], dtype=np.uint64)
+    h ^= h >> np.uint64(29)   # mix, so that neighbouring code points do not give neighbouring hashes
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(32)
+    return (np.multiply.outer(_A, h) + _B[:, None]).min(axis=1)
+
+
+def band_keys(signature: np.ndarray, scope: str = "") -> list[int]:
+    """One key per LSH band (63-bit, to fit a BIGINT); `scope` keeps bands of different products apart."""
+    prefix = scope.encode()
+    return [int.from_bytes(hashlib.blake2b(prefix + bytes([band]) + signature[band * ROWS:(band + 1) * ROWS].tobytes(),
+                                           digest_size=8).digest(), "little") >> 1 for band in range(BANDS)]
+
+
+def duplicates(items: list[ReviewFacts], threshold: float = 0.8, min_chars: int = MIN_CHARS) -> set:
     """Keys of texts that nearly repeat a text by another author (MinHash LSH for candidates, then exact Jaccard)."""
-    sh = [(r, shingles(r.text)) for r in items if len(_NOISE.sub("", r.text)) >= min_chars]
-    buckets: dict[tuple, list[int]] = defaultdict(list)
-    for i, (_, s) in enumerate(sh):
-        sig = minhash(s)
-        for band in range(BANDS):
-            buckets[(band, sig[band * ROWS:(band + 1) * ROWS])].append(i)
+    sh = [(r, shingles(r.text)) for r in items if len(clean(r.text)) >= min_chars]
+    buckets: dict[int, list[int]] = defaultdict(list)
+    for i, (r, _) in enumerate(sh):
+        for key in band_keys(minhash(clean(r.text))):
+            buckets[key].append(i)
     out, seen = set(), set()
     for members in buckets.values():
         for x in range(len(members)):

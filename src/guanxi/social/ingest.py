@@ -17,8 +17,9 @@ from guanxi.db import utcnow
 from guanxi.dialect import insert_ignoring_conflicts
 from guanxi.errors import Invalid
 from guanxi.privacy.crypto import PiiCipher
-from guanxi.social import aspects, fraud
+from guanxi.social import aspects, fraud_store, scoring
 from guanxi.social.models import Mention
+from guanxi.social.settings import get_social_settings
 
 log = logging.getLogger(__name__)
 KINDS = ("post", "comment", "review", "live_comment")
@@ -26,7 +27,6 @@ KINDS = ("post", "comment", "review", "live_comment")
 IDENTITY_OF_PLATFORM = {"weibo": ("weibo_id", ""), "douyin": ("douyin_id", ""), "wechat": ("wechat_openid", ""),
                         "xiaohongshu": ("external", "xiaohongshu"), "shop": ("external", "shop")}
 MENTIONS = Mention.__table__
-FRAUD_LOOKBACK = dt.timedelta(days=30)
 
 
 @dataclass
@@ -88,8 +88,8 @@ def _order_customers(session: Session, items: list[MentionIn]) -> dict[int, int]
     return dict(session.execute(select(Order.id, Order.customer_id).where(Order.id.in_(ids))).all())
 
 
-def row_of(cipher: PiiCipher, item: MentionIn, customer_id: int | None, now: dt.datetime) -> dict:
-    seen = aspects.analyse(item.text)
+def row_of(cipher: PiiCipher, item: MentionIn, customer_id: int | None, now: dt.datetime,
+           seen: aspects.Analysis) -> dict:
     felt = seen.sentiment
     return {
         "platform": item.platform, "external_id": item.external_id, "kind": item.kind, "parent_id": item.parent_id,
@@ -127,52 +127,32 @@ def ingest(session: Session, cipher: PiiCipher, items: list[MentionIn], *, now: 
     by_author = _customers_by_author(session, cipher, fresh)
     by_order = _order_customers(session, fresh)
     rows = []
-    for it in fresh:
+    analysed = scoring.analyse_many([it.text for it in fresh], get_social_settings().scoring_workers)
+    for it, seen in zip(fresh, analysed, strict=True):
         cid = by_order.get(it.order_id) if it.order_id is not None else None
         if it.order_id is not None and it.order_id not in by_order:
             it.order_id = None  # an unknown order is not linked
         cid = cid or by_author.get((it.platform, it.author_ref or ""))
-        rows.append(row_of(cipher, it, cid, now))
-    for part in identity.chunks(rows, 400):
-        stmt = insert_ignoring_conflicts(session, MENTIONS, ["platform", "external_id"]).returning(MENTIONS.c.id)
-        out.created.extend(session.scalars(stmt, list(part)).all())
+        rows.append(row_of(cipher, it, cid, now, seen))
+    checked = fraud_store.check(session, rows)  # sets the new rows' flags before they are written
+    index_of = {(r["platform"], r["external_id"]): i for i, r in enumerate(rows)}
+    ids_of_rows: dict[int, int] = {}
+    for part in identity.chunks(rows, 500):
+        stmt = insert_ignoring_conflicts(session, MENTIONS, ["platform", "external_id"]).returning(
+            MENTIONS.c.id, MENTIONS.c.platform, MENTIONS.c.external_id)
+        for mid, platform, ext in session.execute(stmt, list(part)):
+            ids_of_rows[index_of[(platform, ext)]] = mid
+    out.created = [ids_of_rows[i] for i in sorted(ids_of_rows)]
     out.duplicates += len(rows) - len(out.created)
-    out.linked = sum(r["customer_id"] is not None for r in rows)
-    out.flagged = flag(session, out.created, now=now)
+    out.linked = sum(rows[i]["customer_id"] is not None for i in ids_of_rows)
+    earlier = fraud_store.store(session, checked, ids_of_rows)
+    out.flagged = [ids_of_rows[i] for i in sorted(ids_of_rows) if rows[i]["flags"]] + earlier
     if on_review is not None:
         for m in session.scalars(select(Mention).where(Mention.id.in_(out.created), Mention.kind == "review",
                                                        Mention.order_id.is_not(None),
                                                        Mention.customer_id.is_not(None))):
             on_review(session, m)
     return out
-
-
-def flag(session: Session, new_ids: list[int], *, now: dt.datetime) -> list[int]:
-    """Fake-review signals for new reviews and complaints, checked against the last month's (flags add up)."""
-    if not new_ids:
-        return []
-    new = session.scalars(select(Mention).where(Mention.id.in_(new_ids), Mention.kind.in_(("review", "comment")))).all()
-    if not new:
-        return []
-    products = {m.product_sku for m in new}
-    since = min(m.posted_at for m in new) - FRAUD_LOOKBACK
-    recent = session.scalars(select(Mention).where(
-        Mention.kind.in_(("review", "comment")), Mention.posted_at >= since, Mention.id.not_in(new_ids),
-        Mention.product_sku.in_([p for p in products if p]) if any(products) else Mention.product_sku.is_(None),
-    ).order_by(Mention.posted_at.desc()).limit(2000)).all()
-    facts = [fraud.ReviewFacts(m.id, m.text, f"{m.platform}:{m.author_ref}" if m.author_ref else f"anon:{m.id}",
-                               m.posted_at, m.author_since, m.product_sku, m.rating, m.label) for m in [*new, *recent]]
-    found = fraud.signals(facts)
-    flagged = []
-    for m in [*new, *recent]:
-        signals = found.get(m.id)
-        if signals and not set(signals) <= set(m.flags or []):
-            m.flags = sorted({*(m.flags or []), *signals})
-            if m.flag_state in ("none",):
-                m.flag_state = "flagged"
-            flagged.append(m.id)
-    session.flush()
-    return flagged
 
 
 def resolve_authors(session: Session, cipher: PiiCipher, *, limit: int = 5000) -> int:

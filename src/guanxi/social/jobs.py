@@ -1,4 +1,5 @@
-"""Scheduled social work: crisis detection every hour, connector polls every minute, late author links daily.
+"""Scheduled social work: crisis detection every hour, connector polls and pending replies every minute, late
+author links daily.
 
 Each is safe to run twice or late: a crisis signal is one event per (crisis, hour), a ticket is keyed by the
 crisis, an alert goes out until one channel took it, and mentions are idempotent on (platform, id).
@@ -13,7 +14,7 @@ from guanxi.db import transaction
 from guanxi.privacy.crypto import PiiCipher
 from guanxi.privacy.secrets import read_secrets
 from guanxi.scheduler.registry import job
-from guanxi.social import alerts, connectors, crisis, crisis_store, ingest
+from guanxi.social import alerts, connectors, crisis, crisis_store, ingest, replies
 from guanxi.social import customer_hooks as _customer_hooks  # noqa: F401  (timeline, export, erasure, merge)
 from guanxi.social.settings import get_social_settings
 
@@ -65,6 +66,17 @@ def poll_connectors(ctx) -> dict:
             log.warning("social connector %s failed: %s", platform, exc)
             out[platform] = {"error": str(exc)[:200]}
     return {"polled": out}
+
+
+@job("social.send_replies", every="minutely")
+def send_replies(ctx) -> dict:
+    """Replies the platform did not take yet (a timeout, a 5xx): the same idempotency key, so never twice."""
+    connectors_cfg = get_social_settings().connectors
+    with transaction(ctx.factory) as session:
+        ids = replies.pending(session)
+    done = {mid: replies.deliver(ctx.factory, connectors_cfg, mid, now=ctx.now) for mid in ids}
+    return {"sent": sum(v == "sent" for v in done.values()), "still_pending": sum(v == "pending" for v in done.values()),
+            "failed": sum(v == "failed" for v in done.values())}
 
 
 @job("social.link_authors", every="daily")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guanxi.db import Base, BigId, JsonType, UTCDateTime, utcnow
@@ -48,12 +48,29 @@ class Mention(Base):
     replied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     replied_by: Mapped[str | None] = mapped_column(String(200))
     points_entry_id: Mapped[int | None] = mapped_column(Integer)         # the loyalty entry credited for a review
+    # The reply sent back to the platform: none (kept here only) | pending | sent | failed.
+    reply_status: Mapped[str | None] = mapped_column(String(10))
+    reply_key: Mapped[str | None] = mapped_column(String(64))            # idempotency key the platform echoes
+    reply_platform_id: Mapped[str | None] = mapped_column(String(200))   # the platform's id of our reply
+    reply_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reply_error: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (
         UniqueConstraint("platform", "external_id", name="uq_social_mentions_platform_external"),
         Index("ix_social_mentions_posted", "posted_at"),
         Index("ix_social_mentions_author", "platform", "author_ref"),
     )
+
+
+class MentionBand(Base):
+    """LSH bands of a review's or complaint's MinHash signature, so a new one is compared only with stored texts
+    that share a band (same product), not with every recent review."""
+
+    __tablename__ = "social_mention_bands"
+
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    mention_id: Mapped[int] = mapped_column(ForeignKey("social_mentions.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
 
 
 class Crisis(Base):

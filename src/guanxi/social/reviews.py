@@ -1,16 +1,14 @@
 """Reviews and comments put to work: moderation that removes only abuse and illegal content (never a review
-for being negative), replies, points for reviewing an order whatever the rating, and the public showcase."""
+for being negative), points for reviewing an order whatever the rating, and the public showcase."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from guanxi.db import utcnow
 from guanxi.errors import Conflict, Invalid, NotFound
 from guanxi.privacy import audit
 from guanxi.privacy.crypto import PiiCipher
@@ -21,7 +19,7 @@ from guanxi.staff.roles import SYSTEM, Actor
 # hiding honest criticism misleads buyers (and is unlawful for reviews in China).
 REMOVAL_REASONS = ("abuse", "illegal", "privacy", "spam")
 FLAG_STATES = ("cleared", "confirmed")
-MAX_REPLY = 2000
+MAX_REPLY = 2000   # replies (replies.py)
 _ABUSE = re.compile(r"傻逼|傻b|煞笔|操你|草泥马|去死|滚蛋|脑残|\bfuck\w*|\bidiot\b|\bmoron\b|\bretard\w*|\bkill yourself\b",
                     re.I)
 _PRIVATE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)\d{17}[\dXx](?!\d)|[\w.+-]+@[\w-]+\.[\w.]+")
@@ -64,17 +62,6 @@ def restore(session: Session, mention_id: int, actor: Actor) -> Mention:
     m = get(session, mention_id)
     m.status, m.removed_reason, m.removed_by = "visible", None, None
     audit.record(session, "social_mention_restored", actor, subject_type="social_mention", subject_id=m.id)
-    return m
-
-
-def reply(session: Session, mention_id: int, text: str, actor: Actor, *, now: dt.datetime | None = None) -> Mention:
-    text = text.strip()
-    if not text or len(text) > MAX_REPLY:
-        raise Invalid(f"a reply is 1 to {MAX_REPLY} characters", errors=[{"loc": ["body", "text"], "msg": "length"}])
-    m = get(session, mention_id)
-    if m.status == "removed":
-        raise Conflict("this mention was removed; restore it before replying")
-    m.reply, m.replied_at, m.replied_by = text, now or utcnow(), actor.ref
     return m
 
 

@@ -74,6 +74,10 @@ class MentionPublic(PublicModel):
     showcase: bool
     reply: str | None
     replied_at: dt.datetime | None
+    reply_status: str | None = None        # sent | pending (the job retries) | failed | null (kept here only)
+    reply_platform_id: str | None = None   # the platform's id for our reply
+    reply_sent_at: dt.datetime | None = None
+    reply_error: str | None = None
 
 
 class MentionsPage(PublicModel):

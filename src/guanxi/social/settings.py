@@ -19,6 +19,8 @@ class SocialSettings(BaseSettings):
     alert_webhook_secret: str | None = None
     review_points: int = Field(default=20, ge=0, le=10_000)   # per order reviewed, whatever the rating
     baseline_hours: int = Field(default=168, ge=24, le=24 * 60)
+    # Processes that score large batches (sentiment, aspects, keywords); 0 or 1 scores in the calling process.
+    scoring_workers: int = Field(default=0, ge=0, le=32)
     public_url: str = "http://localhost:8000"
 
 

@@ -1,7 +1,7 @@
 """social: live-stream sessions, communities (社群) and their members, creators (KOL)
 
 Revision ID: 0009c
-Revises: 0009
+Revises: social_0002
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import guanxi.db
 
 
 revision = '0009c'
-down_revision = '0009'
+down_revision = 'social_0002'
 branch_labels = None
 depends_on = None
 

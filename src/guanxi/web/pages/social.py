@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from guanxi.deps import RuntimeDep, SessionDep
 from guanxi.errors import GuanxiError
-from guanxi.social import crisis_store, dashboard, reviews
+from guanxi.social import crisis_store, dashboard, replies, reviews
 from guanxi.social.models import Mention
+from guanxi.social.settings import SocialSettings, get_social_settings
 from guanxi.staff.roles import Perm
 from guanxi.web import menu
 from guanxi.web.auth import page_for
@@ -91,8 +92,13 @@ def restore(mention_id: int, request: Request, actor: Manager, session: SessionD
 
 
 @router.post("/social/mentions/{mention_id}/reply")
-def reply(mention_id: int, request: Request, actor: Manager, session: SessionDep, text: FormText = ""):
-    return _attempt(request, session, "/social/mentions", lambda: reviews.reply(session, mention_id, text, actor))
+def reply(mention_id: int, request: Request, actor: Manager, session: SessionDep, runtime: RuntimeDep,
+          social: Annotated[SocialSettings, Depends(get_social_settings)], text: FormText = ""):
+    """Stored first, then posted to the platform; the list shows whether it went out."""
+    answer = _attempt(request, session, "/social/mentions", lambda: replies.compose(session, mention_id, text, actor))
+    if isinstance(answer, RedirectResponse):
+        replies.deliver(runtime.factory, social.connectors, mention_id)
+    return answer
 
 
 @router.post("/social/mentions/{mention_id}/flag")
