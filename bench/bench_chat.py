@@ -150,7 +150,8 @@ def main() -> None:
             rss = server_tree_rss_mb(proc)
     emit("chat_fanout", backend=args.backend, connections=args.connections, replies=args.replies, rate=args.rate,
          **figures, server_rss_mb=rss, target_p99_ms=TARGET_P99_MS,
-         met=figures["received"] == figures["sent"] and figures["fanout_latency"].get("p99_ms", 1e9) < TARGET_P99_MS,
+         # Judged on end to end (from the agent's POST to the visitor), which includes the fan-out: the stricter reading.
+         met=figures["received"] == figures["sent"] and figures["latency"].get("p99_ms", 1e9) < TARGET_P99_MS,
          load_average=load_average())
 
 
