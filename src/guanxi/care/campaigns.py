@@ -9,11 +9,10 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guanxi.care import facts, more_triggers, offers, templates  # noqa: F401  (more_triggers registers kinds)
+from guanxi.care import facts, more_triggers, offers, templates, trigger_kinds  # noqa: F401  (more_triggers registers)
 from guanxi.care.assignment import CONTROL
 from guanxi.care.caps import parse_caps
 from guanxi.care.models import Campaign, CareTemplate, OutboxMessage, Recipient
-from guanxi.care import trigger_kinds
 from guanxi.care.occasions import OCCASIONS
 from guanxi.care.uplift import GroupFigures, uplift
 from guanxi.db import utcnow
@@ -109,8 +108,8 @@ def check_spec(spec: CampaignSpec, custom_occasions: dict | None = None) -> Camp
             try:
                 trigger_kinds.check_params(spec.trigger, spec.params)
             except trigger_kinds.ParamError as exc:
-                raise Invalid(f"{exc.param}: {exc}" if not str(exc).startswith(exc.param) else str(exc),
-                              errors=[{"loc": ["body", "params", exc.param], "msg": str(exc)}]) from None
+                raise Invalid(str(exc) if str(exc).startswith(exc.param) else f"{exc.param}: {exc}", errors=[
+                    {"loc": ["body", "params", exc.param], "msg": str(exc)}]) from None
         if spec.trigger == "holiday":
             known = (*OCCASIONS, *(custom_occasions or {}))
             if spec.params.get("occasion") not in known:

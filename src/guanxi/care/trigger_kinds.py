@@ -68,7 +68,7 @@ def check_params(name: str, params: dict) -> None:
     kind = KINDS[name]
     for key in kind.required:
         if key not in params:
-            raise ParamError(key, f"{name} needs the parameter {key}")
+            raise ParamError(key, f"{key} is required by the {name} trigger")
     for key, check in kind.other.items():
         if key in params:
             try:
