@@ -2,7 +2,8 @@
 
 Each is registered in trigger_kinds and reached by triggers.candidates like the built-in ones;
 each chooses a customer once per period (care_recipients), so a run that repeats or runs late
-queues nothing twice. Other domains are read through their service functions only.
+queues nothing twice. Other domains are read through their service functions only, imported
+inside each finder (as bridges.py does) so care still loads where a domain is not installed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from guanxi.care import facts, offers, trigger_facts
 from guanxi.care.models import Recipient
+from guanxi.care.quiet_hours import zone
 from guanxi.care.trigger_kinds import Chosen, Kind, Run, register
 from guanxi.care.trigger_rules import anniversary_due, check_ladder, ladder_step, rebuy_intervals, refill_reminder_day
 from guanxi.errors import GuanxiError, Invalid
@@ -26,8 +28,6 @@ _ATTRIBUTE = re.compile(r"^attributes\.[A-Za-z0-9_]{1,40}$")
 
 
 def _local(ts: dt.datetime, tz: str | None) -> dt.date:
-    from guanxi.care.quiet_hours import zone
-
     return ts.astimezone(zone(tz)).date()
 
 

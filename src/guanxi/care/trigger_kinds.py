@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from guanxi.care.quiet_hours import zone
+
 
 class Chosen(NamedTuple):
     customer_id: int
@@ -43,8 +45,6 @@ class Run:
         return self.campaign.params or {}
 
     def local_today(self, tz: str | None) -> dt.date:
-        from guanxi.care.quiet_hours import zone
-
         return self.today or self.now.astimezone(zone(tz)).date()
 
 
