@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guanxi.care import facts, offers, templates
+from guanxi.care import facts, more_triggers, offers, templates, trigger_kinds  # noqa: F401  (more_triggers registers)
 from guanxi.care.assignment import CONTROL
 from guanxi.care.caps import parse_caps
 from guanxi.care.models import Campaign, CareTemplate, OutboxMessage, Recipient
@@ -28,6 +28,7 @@ TRIGGERS: dict[str, dict[str, tuple[int, int, int]]] = {
     "first_order": {"days": (0, 0, 60)},
     "winback": {"days": (90, 7, 1000)},
     "stuck_shipment": {},
+    **{name: kind.ints for name, kind in trigger_kinds.KINDS.items()},
 }
 STATUSES = ("draft", "active", "paused", "ended")
 # Audiences of a campaign without a trigger; keys given together narrow each other.
@@ -94,13 +95,21 @@ def check_spec(spec: CampaignSpec, custom_occasions: dict | None = None) -> Camp
         raise _bad("trigger", f"unknown trigger; use one of {', '.join(TRIGGERS)}")
     else:
         allowed = TRIGGERS[spec.trigger]
-        extra = set(spec.params) - set(allowed) - ({"occasion"} if spec.trigger == "holiday" else set())
+        kind = trigger_kinds.KINDS.get(spec.trigger)
+        extra = set(spec.params) - set(allowed) - ({"occasion"} if spec.trigger == "holiday" else set()) \
+            - (set(kind.other) if kind else set())
         if extra:
             raise _bad("params", f"unknown parameter(s) for {spec.trigger}: {', '.join(sorted(extra))}")
         for key, (default, low, high) in allowed.items():
             value = spec.params.setdefault(key, default)
             if not isinstance(value, int) or not low <= value <= high:
                 raise _bad("params", f"{key} is a whole number from {low} to {high}")
+        if kind:
+            try:
+                trigger_kinds.check_params(spec.trigger, spec.params)
+            except trigger_kinds.ParamError as exc:
+                raise Invalid(str(exc) if str(exc).startswith(exc.param) else f"{exc.param}: {exc}", errors=[
+                    {"loc": ["body", "params", exc.param], "msg": str(exc)}]) from None
         if spec.trigger == "holiday":
             known = (*OCCASIONS, *(custom_occasions or {}))
             if spec.params.get("occasion") not in known:

@@ -57,7 +57,9 @@ class Variant(StrictModel):
 class CampaignWrite(StrictModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     purpose: Literal["marketing", "service"] = "marketing"
-    trigger: Literal["birthday", "holiday", "order_followup", "first_order", "winback", "stuck_shipment"] | None = None
+    trigger: Literal["birthday", "holiday", "order_followup", "first_order", "winback", "stuck_shipment",
+                     "tier_upgrade", "points_expiring", "abandoned_cart", "ticket_resolved", "anniversary", "refill",
+                     "churn_risk", "winback_ladder"] | None = None
     params: dict[str, Any] = {}
     audience: dict[str, Any] = {}
     channels: Annotated[list[Channel], Field(min_length=1, max_length=4)]

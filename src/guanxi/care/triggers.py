@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from guanxi.care import bridges  # noqa: F401  (loyalty points and tier, analytics segments, when present)
 from guanxi.care import facts, offers, outbox, segments, template_store, templates, unsubscribe
+from guanxi.care import more_triggers  # noqa: F401  (registers the triggers of trigger_kinds)
+from guanxi.care.trigger_kinds import KINDS, Run
 from guanxi.care.assignment import assign
 from guanxi.care.context import message_context
 from guanxi.care.models import Campaign, Recipient
@@ -37,6 +39,7 @@ class Candidate:
     period: str
     occasion: dict | None = None
     order: dict | None = None
+    offer: dict | None = None  # instead of the campaign's offer (a win-back ladder's step)
 
 
 @dataclass
@@ -104,6 +107,9 @@ def candidates(session: Session, cipher: PiiCipher, care: CareSettings, campaign
     elif trigger == "stuck_shipment":
         for sid, oid, ext, cid, _tz in facts.stuck(session):
             yield Candidate(cid, f"shipment:{sid}", order={"id": oid, "external_id": ext})
+    elif trigger in KINDS:
+        for chosen in KINDS[trigger].find(Run(session, cipher, care, campaign, now, today)):
+            yield Candidate(*chosen)
     else:
         aud = campaign.audience or {}
         flt = aud.get("filter") or {}
@@ -144,7 +150,7 @@ def _queue(session: Session, cipher: PiiCipher, secret: str, care: CareSettings,
         report.skip("no_template")
         return
     key = f"campaign:{campaign.id}:{customer.id}:{cand.period}"
-    offer = offers.issue(session, customer.id, campaign.offer, key)
+    offer = offers.issue(session, customer.id, cand.offer or campaign.offer, key)
     links = {"preferences": f"{care.public_url.rstrip('/')}/m"}
     if campaign.purpose == "marketing":
         links["unsubscribe"] = unsubscribe.link(care.public_url, secret, customer.id, channel)

@@ -137,3 +137,9 @@ def report(session: Session, since: dt.datetime) -> dict:
     churned = session.scalar(select(func.count()).select_from(Subscription).where(
         Subscription.status == "expired", Subscription.updated_at >= since))
     return {"members": {k: int(v) for k, v in by_status.items()}, "churned": int(churned), "revenue_minor": revenue}
+
+
+def member_since(session: Session) -> dict[int, dt.datetime]:
+    """customer id -> when their current paid membership started (trial, active or in grace)."""
+    return dict(session.execute(select(Subscription.customer_id, Subscription.started_at)
+                                .where(Subscription.status.in_(("trial", "active", "grace")))).all())

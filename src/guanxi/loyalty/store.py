@@ -210,3 +210,13 @@ def repair(session: Session, customer_id: int) -> None:
         setattr(row, key, value)
     row.updated_at = utcnow()
     session.flush()
+
+
+def lots_expiring_between(session: Session, since: dt.datetime, until: dt.datetime) -> dict[int, list[PointLot]]:
+    """customer id -> their lots with points left that expire in (since, until]: for reminders in bulk."""
+    out: dict[int, list[PointLot]] = {}
+    for lot in session.scalars(select(PointLot).where(PointLot.remaining > 0, PointLot.expires_at > since,
+                                                      PointLot.expires_at <= until)
+                               .order_by(PointLot.customer_id, PointLot.expires_at, PointLot.id)):
+        out.setdefault(lot.customer_id, []).append(lot)
+    return out

@@ -125,3 +125,16 @@ def assign(session: Session, customer_id: int, code: str, until: dt.datetime, ac
     """A manual tier until an end date (staff decision, audited)."""
     _set(session, customer_id, code, utcnow(), why=f"manual by {actor.ref}")
     session.get(TierStatus, customer_id).manual_until = until
+
+
+def upgrades_between(session: Session, since: dt.datetime, until: dt.datetime) -> list[tuple[int, str, dt.datetime]]:
+    """(customer id, new tier, when) of every move to a higher tier in [since, until), from the audit trail
+    `_set` writes (the tier status row keeps only the latest tier, not the step up)."""
+    ranks = {s.code: s.rank for s in ladder(session)}
+    out = []
+    for entry in audit.query(session, kind="tier_changed", subject_type="customer", since=since, until=until,
+                             limit=1_000_000):
+        old, new = (entry.details or {}).get("old"), (entry.details or {}).get("new")
+        if new in ranks and ranks[new] > ranks.get(old, -1):
+            out.append((int(entry.subject_id), new, entry.at))
+    return sorted(out, key=lambda r: (r[2], r[0]))

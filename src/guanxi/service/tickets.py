@@ -311,3 +311,11 @@ def inbox(session: Session, *, status: list[str] | None = None, team_id: int | N
             stmt = stmt.where(column == value)
     stmt = stmt.order_by(Ticket.sla_due.asc().nulls_last(), Ticket.id).offset(offset).limit(limit)
     return list(session.scalars(stmt))
+
+
+def resolved_between(session: Session, since: dt.datetime, until: dt.datetime) -> list[tuple[int, int, dt.datetime]]:
+    """(ticket id, customer id, resolved_at) of tickets of known customers resolved in [since, until) and
+    not reopened since (a reopened ticket clears resolved_at or leaves the resolved/closed states)."""
+    return list(session.execute(select(Ticket.id, Ticket.customer_id, Ticket.resolved_at).where(
+        Ticket.customer_id.is_not(None), Ticket.status.in_(tuple(machine.DONE)),
+        Ticket.resolved_at >= since, Ticket.resolved_at < until).order_by(Ticket.id)).all())

@@ -54,7 +54,7 @@ def create_campaign(request: Request, actor: CampaignPage, session: SessionDep, 
         if trigger == "holiday":
             params["occasion"] = occasion
         if days.strip():
-            key = "days_before" if trigger in ("birthday", "holiday") else "days"
+            key = next(iter(TRIGGERS.get(trigger) or {"days": 0}))  # the trigger's first whole-number param
             params[key] = int(days)
         ids = [int(x) for x in customer_ids.replace(",", " ").split()] if customer_ids.strip() else None
         spec = CampaignSpec(name=name, channels=[channel], purpose=purpose,
