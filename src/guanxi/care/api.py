@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from guanxi.care import campaigns, outbox, privacy_hooks, template_store, triggers, unsubscribe  # noqa: F401
+from guanxi.care import approval, campaigns, outbox, privacy_hooks, template_store, triggers, unsubscribe  # noqa: F401
 from guanxi.care.campaigns import CampaignSpec
 from guanxi.care.channels.http import SIGNATURE_HEADER, signature_ok
 from guanxi.care.models import OutboxMessage
@@ -121,9 +121,26 @@ def update_campaign(campaign_id: IdPath, body: CampaignWrite, actor: CampaignMan
 
 @router.post("/campaigns/{campaign_id}/status", response_model=CampaignPublic)
 def set_campaign_status(campaign_id: IdPath, body: StatusWrite, actor: CampaignManager,
-                        session: SessionDep) -> CampaignPublic:
-    """Start, pause or end a campaign; 409 with the reasons when it cannot start."""
-    row = campaigns.set_status(session, actor, campaign_id, body.status)
+                        session: SessionDep, care: CareSettingsDep) -> CampaignPublic:
+    """Start, pause or end a campaign; 409 with the reasons when it cannot start (not approved, not ready)."""
+    row = campaigns.set_status(session, actor, campaign_id, body.status, require_approval=care.require_approval)
+    session.commit()
+    return CampaignPublic.model_validate(row)
+
+
+@router.post("/campaigns/{campaign_id}/approval", response_model=CampaignPublic)
+def approve_campaign(campaign_id: IdPath, actor: CampaignManager, session: SessionDep) -> CampaignPublic:
+    """Approve a campaign as a second staff member (403 for its author); safe to repeat; an edit clears it."""
+    row = approval.approve(session, actor, campaigns.get_campaign(session, campaign_id))
+    session.commit()
+    return CampaignPublic.model_validate(row)
+
+
+@router.delete("/campaigns/{campaign_id}/approval", response_model=CampaignPublic)
+def withdraw_approval(campaign_id: IdPath, actor: CampaignManager, session: SessionDep) -> CampaignPublic:
+    """Withdraw the approval; an active campaign then stops running until it is approved again."""
+    row = campaigns.get_campaign(session, campaign_id)
+    approval.withdraw(session, actor, row)
     session.commit()
     return CampaignPublic.model_validate(row)
 

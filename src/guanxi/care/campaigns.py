@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guanxi.care import facts, offers, templates
+from guanxi.care import approval, facts, offers, templates
 from guanxi.care.assignment import CONTROL
 from guanxi.care.caps import parse_caps
 from guanxi.care.models import Campaign, CareTemplate, OutboxMessage, Recipient
@@ -135,6 +135,7 @@ def update_campaign(session: Session, actor: Actor, campaign_id: int, spec: Camp
     for f in fields(spec):
         setattr(row, f.name, getattr(spec, f.name))
     row.updated_at = utcnow()
+    approval.withdraw(session, actor, row, reason="edited")  # the approver read the old version, not this one
     audit.record(session, "care_campaign_updated", actor, subject_type="care_campaign", subject_id=row.id)
     return row
 
@@ -171,13 +172,15 @@ def readiness(session: Session, campaign: Campaign) -> list[str]:
     return problems
 
 
-def set_status(session: Session, actor: Actor, campaign_id: int, status: str) -> Campaign:
+def set_status(session: Session, actor: Actor, campaign_id: int, status: str, *,
+               require_approval: bool = False) -> Campaign:
     if status not in STATUSES:
         raise Invalid(f"status is one of {', '.join(STATUSES)}")
     row = get_campaign(session, campaign_id)
     if row.status == "ended" and status != "ended":
         raise Conflict("an ended campaign stays ended")
     if status == "active":
+        approval.check_can_run(row, require_approval)
         problems = readiness(session, row)
         if problems:
             raise Conflict("the campaign cannot start: " + "; ".join(problems), errors=[

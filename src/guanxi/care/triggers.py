@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from guanxi.care import bridges  # noqa: F401  (loyalty points and tier, analytics segments, when present)
-from guanxi.care import facts, offers, outbox, segments, template_store, templates, unsubscribe
+from guanxi.care import approval, campaigns, facts, offers, outbox, segments, template_store, templates, unsubscribe
 from guanxi.care.assignment import assign
 from guanxi.care.context import message_context
 from guanxi.care.models import Campaign, Recipient
@@ -218,6 +218,15 @@ def run_triggers(factory: sessionmaker[Session], cipher: PiiCipher, secret: str,
         with transaction(factory) as session:
             campaign = session.get(Campaign, cid)
             if (campaign.starts_at and now < campaign.starts_at) or (campaign.ends_at and now >= campaign.ends_at):
+                continue
+            # Checked on every run, not only when it started: a template edited since may have gained a word
+            # banned in ads (极限词), and an edit since its approval cleared it.
+            if not approval.is_approved(campaign, care.require_approval):
+                results[cid] = {**RunReport().__dict__, "blocked": ["not approved by a second staff member"]}
+                continue
+            problems = campaigns.readiness(session, campaign)
+            if problems:
+                results[cid] = {**RunReport().__dict__, "blocked": problems}
                 continue
             results[cid] = run_campaign(session, cipher, secret, care, campaign, now, today).__dict__
     return results
