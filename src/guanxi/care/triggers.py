@@ -22,11 +22,13 @@ from guanxi.care.models import Campaign, Recipient
 from guanxi.care.occasions import birthday_due, md_keys, occasions_on
 from guanxi.care.quiet_hours import zone
 from guanxi.care.settings import CareSettings
-from guanxi.customers import profiles
+from guanxi.customers import profiles, purchases
 from guanxi.db import transaction, utcnow
 from guanxi.dialect import insert_ignoring_conflicts
 from guanxi.errors import NotFound
+from guanxi.privacy import audit
 from guanxi.privacy.crypto import PiiCipher
+from guanxi.staff.roles import SYSTEM
 
 DAY = dt.timedelta(days=1)
 
@@ -114,6 +116,10 @@ def candidates(session: Session, cipher: PiiCipher, care: CareSettings, campaign
         if aud.get("community_id"):
             in_group = segments.members(session, aud["community_id"], segments.COMMUNITY)
             ids = in_group if ids is None else sorted(set(ids) & set(in_group))
+        if aud.get("buyers_of"):  # a recall or a delay for one product, or one batch of it
+            since, until = campaigns.buyers_window(aud["buyers_of"])
+            bought = purchases.buyers_of(session, aud["buyers_of"]["sku"].strip(), since=since, until=until)
+            ids = bought if ids is None else sorted(set(ids) & set(bought))
         rows = facts.matching(session, ids=ids, tags=flt.get("tags"), city=flt.get("city"),
                               acquisition_channel=flt.get("acquisition_channel"))
         for cid, _tz in rows:
@@ -229,4 +235,9 @@ def run_triggers(factory: sessionmaker[Session], cipher: PiiCipher, secret: str,
                 results[cid] = {**RunReport().__dict__, "blocked": problems}
                 continue
             results[cid] = run_campaign(session, cipher, secret, care, campaign, now, today).__dict__
+            if campaign.purpose == "service" and results[cid]["queued"]:
+                # A recall or a crisis statement is on the record: who was told what, and when.
+                audit.record(session, "care_service_notice_queued", SYSTEM, subject_type="care_campaign",
+                             subject_id=campaign.id, queued=results[cid]["queued"],
+                             audience=campaign.audience or {"trigger": campaign.trigger})
     return results
