@@ -60,6 +60,13 @@ def test_a_campaign_needs_a_second_staff_members_approval(api, auth, person, run
     api.post(f"{C}/{cid}/approval", headers=second)
     assert api.post(f"{C}/{cid}/runs", json={}, headers=author).json()["queued"] == 1
 
+    # The approver who then edits it cannot approve their own change (nor can the author): a third person can.
+    api.put(f"{C}/{cid}", json={**body, "params": {"period": "third"}}, headers=second)
+    mine = api.post(f"{C}/{cid}/approval", headers=second)
+    assert mine.status_code == 403 and "edited this campaign last" in mine.json()["detail"]
+    assert api.post(f"{C}/{cid}/approval", headers=author).status_code == 403
+    assert api.post(f"{C}/{cid}/approval", headers=auth("operations")).status_code == 200
+
 
 def test_without_the_setting_no_approval_is_needed(app, client, care_settings, auth, runtime):
     app.state.care_settings = care_settings

@@ -1,6 +1,6 @@
 """The four-eyes rule for campaigns (GUANXI_CARE_REQUIRE_APPROVAL): a second staff member approves
-a campaign before it starts or runs. Its author cannot approve it, and any edit clears the approval,
-so what runs is exactly what someone other than its author read."""
+a campaign before it starts or runs. Neither its author nor its last editor can approve it, and any
+edit clears the approval, so what runs is exactly what someone else read."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def approve(session: Session, actor: Actor, campaign: Campaign) -> Campaign:
         raise Conflict("an ended campaign cannot be approved")
     if actor.ref == campaign.created_by:
         raise Forbidden("you created this campaign: a second staff member has to approve it")
+    if actor.ref == campaign.edited_by:
+        raise Forbidden("you edited this campaign last: a second staff member has to approve your changes")
     if campaign.approved_by is None:  # approving twice changes nothing and is not audited twice
         campaign.approved_by, campaign.approved_at = actor.ref, utcnow()
         audit.record(session, "care_campaign_approved", actor, subject_type="care_campaign",

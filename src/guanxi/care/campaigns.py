@@ -162,7 +162,7 @@ def update_campaign(session: Session, actor: Actor, campaign_id: int, spec: Camp
     check_spec(spec, custom_occasions)
     for f in fields(spec):
         setattr(row, f.name, getattr(spec, f.name))
-    row.updated_at = utcnow()
+    row.updated_at, row.edited_by = utcnow(), actor.ref
     approval.withdraw(session, actor, row, reason="edited")  # the approver read the old version, not this one
     audit.record(session, "care_campaign_updated", actor, subject_type="care_campaign", subject_id=row.id)
     return row

@@ -56,6 +56,7 @@ class Campaign(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The second staff member's approval (GUANXI_CARE_REQUIRE_APPROVAL); an edit clears it (care.approval).
     approved_by: Mapped[str | None] = mapped_column(String(200))
+    edited_by: Mapped[str | None] = mapped_column(String(200))         # the last editor may not approve either
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -19,6 +19,7 @@ def upgrade() -> None:
     with op.batch_alter_table('care_campaigns', schema=None) as batch_op:
         batch_op.add_column(sa.Column('approved_by', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('approved_at', guanxi.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('edited_by', sa.String(length=200), nullable=True))
     op.create_table('care_rate_counters',
     sa.Column('channel', sa.String(length=20), nullable=False),
     sa.Column('window', sa.String(length=30), nullable=False),
@@ -31,5 +32,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('care_rate_counters')
     with op.batch_alter_table('care_campaigns', schema=None) as batch_op:
+        batch_op.drop_column('edited_by')
         batch_op.drop_column('approved_at')
         batch_op.drop_column('approved_by')
