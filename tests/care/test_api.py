@@ -135,7 +135,11 @@ def test_signed_delivery_receipt(api, auth, person, runtime, http_sink, care_set
 def test_unsubscribe_link_and_sms_reply(api, person, runtime):
     cid = person(phone="13900139000")
     token = unsubscribe.make_token(runtime.secrets.session_secret, cid, "email")
-    reply = api.get(f"/api/v1/care/unsubscribe/{token}")
+    reply = api.get(f"/api/v1/care/unsubscribe/{token}")  # a link scanner's GET only asks
+    assert reply.status_code == 200 and 'id="confirm-unsubscribe"' in reply.text and "e-mail" in reply.text
+    with runtime.factory() as session:
+        assert consents.allows(session, cid, "email", "marketing")
+    reply = api.post(f"/api/v1/care/unsubscribe/{token}")
     assert reply.status_code == 200 and "Unsubscribed" in reply.text
     assert api.post(f"/api/v1/care/unsubscribe/{token}").status_code == 200  # one-click POST, repeated
     assert api.get("/api/v1/care/unsubscribe/forged").status_code == 422

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from guanxi.care import campaigns, outbox, privacy_hooks, template_store, triggers, unsubscribe  # noqa: F401
+from guanxi.care import approval, campaigns, outbox, preferences, privacy_hooks, template_store, triggers, unsubscribe  # noqa: F401
 from guanxi.care.campaigns import CampaignSpec
+from guanxi.care.channels import CONSENT_CHANNEL
 from guanxi.care.channels.http import SIGNATURE_HEADER, signature_ok
 from guanxi.care.models import OutboxMessage
 from guanxi.care.schemas import (
@@ -121,9 +121,26 @@ def update_campaign(campaign_id: IdPath, body: CampaignWrite, actor: CampaignMan
 
 @router.post("/campaigns/{campaign_id}/status", response_model=CampaignPublic)
 def set_campaign_status(campaign_id: IdPath, body: StatusWrite, actor: CampaignManager,
-                        session: SessionDep) -> CampaignPublic:
-    """Start, pause or end a campaign; 409 with the reasons when it cannot start."""
-    row = campaigns.set_status(session, actor, campaign_id, body.status)
+                        session: SessionDep, care: CareSettingsDep) -> CampaignPublic:
+    """Start, pause or end a campaign; 409 with the reasons when it cannot start (not approved, not ready)."""
+    row = campaigns.set_status(session, actor, campaign_id, body.status, require_approval=care.require_approval)
+    session.commit()
+    return CampaignPublic.model_validate(row)
+
+
+@router.post("/campaigns/{campaign_id}/approval", response_model=CampaignPublic)
+def approve_campaign(campaign_id: IdPath, actor: CampaignManager, session: SessionDep) -> CampaignPublic:
+    """Approve a campaign as a second staff member (403 for its author); safe to repeat; an edit clears it."""
+    row = approval.approve(session, actor, campaigns.get_campaign(session, campaign_id))
+    session.commit()
+    return CampaignPublic.model_validate(row)
+
+
+@router.delete("/campaigns/{campaign_id}/approval", response_model=CampaignPublic)
+def withdraw_approval(campaign_id: IdPath, actor: CampaignManager, session: SessionDep) -> CampaignPublic:
+    """Withdraw the approval; an active campaign then stops running until it is approved again."""
+    row = campaigns.get_campaign(session, campaign_id)
+    approval.withdraw(session, actor, row)
     session.commit()
     return CampaignPublic.model_validate(row)
 
@@ -226,30 +243,27 @@ async def inbound_sms(request: Request, runtime: RuntimeDep, care: CareSettingsD
     return {"unsubscribed": owner is not None}
 
 
-_PAGE = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport"
-content="width=device-width, initial-scale=1"><title>{title}</title></head><body><main><h1>{title}</h1>
-<p>{text}</p></main></body></html>"""
-
-
-def _unsubscribe(token: str, session, runtime) -> HTMLResponse:
-    _, channel = unsubscribe.unsubscribe(session, runtime.secrets.session_secret, token)
-    session.commit()
-    page = _PAGE.format(lang="zh-CN", title=html.escape("已退订 Unsubscribed"),
-                        text=html.escape(f"您将不再收到营销消息（{channel}）。 You will get no more marketing "
-                                         f"messages on this channel ({channel})."))
-    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+def _centre(care: CareSettings) -> str:
+    return f"{care.public_url.rstrip('/')}/m/#preferences"
 
 
 UnsubscribeToken = Annotated[str, Path(max_length=200)]
 
 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
-def unsubscribe_link(token: UnsubscribeToken, session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
-    """The link in a message: marketing on that channel stops at once."""
-    return _unsubscribe(token, session, runtime)
+def unsubscribe_link(token: UnsubscribeToken, request: Request, runtime: RuntimeDep,
+                     care: CareSettingsDep) -> HTMLResponse:
+    """The link in a message: asks to confirm (a link scanner's GET changes nothing); 422 for a forged link."""
+    _, channel = unsubscribe.read_token(runtime.secrets.session_secret, token)
+    page = preferences.confirm_page(str(request.url.path), CONSENT_CHANNEL.get(channel, "any"), _centre(care))
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
-def unsubscribe_one_click(token: UnsubscribeToken, session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
-    """RFC 8058 one-click unsubscribe (List-Unsubscribe-Post), sent by the mail client."""
-    return _unsubscribe(token, session, runtime)
+def unsubscribe_one_click(token: UnsubscribeToken, session: SessionDep, runtime: RuntimeDep,
+                          care: CareSettingsDep) -> HTMLResponse:
+    """The confirm button, and RFC 8058 one-click unsubscribe (List-Unsubscribe-Post): marketing on that
+    channel stops at once, queued messages included (consent is checked again at send time)."""
+    _, channel = unsubscribe.unsubscribe(session, runtime.secrets.session_secret, token)
+    session.commit()
+    return HTMLResponse(preferences.done_page(channel, _centre(care)), headers={"Cache-Control": "no-store"})

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guanxi.care import facts, more_triggers, offers, templates, trigger_kinds  # noqa: F401  (more_triggers registers)
+from guanxi.care import approval, facts, more_triggers, offers, templates, trigger_kinds  # noqa: F401  (more_triggers registers)
 from guanxi.care.assignment import CONTROL
 from guanxi.care.caps import parse_caps
 from guanxi.care.models import Campaign, CareTemplate, OutboxMessage, Recipient
@@ -32,7 +32,32 @@ TRIGGERS: dict[str, dict[str, tuple[int, int, int]]] = {
 }
 STATUSES = ("draft", "active", "paused", "ended")
 # Audiences of a campaign without a trigger; keys given together narrow each other.
-AUDIENCE_KEYS = ("customer_ids", "filter", "segment_id", "community_id")
+AUDIENCE_KEYS = ("customer_ids", "filter", "segment_id", "community_id", "buyers_of")
+BUYERS_HELP = 'buyers_of is {"sku": "TEA-01", "from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (dates optional, UTC, inclusive)'
+
+
+def buyers_window(spec: dict) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The order dates of a buyers_of audience as [since, until) in UTC; a batch is the window it was sold in."""
+    def day(key: str) -> dt.date | None:
+        return dt.date.fromisoformat(spec[key]) if spec.get(key) else None
+
+    start, end = day("from"), day("to")
+    return (dt.datetime.combine(start, dt.time(0), tzinfo=dt.UTC) if start else None,
+            dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC) if end else None)
+
+
+def _check_buyers(spec) -> None:
+    if not isinstance(spec, dict) or set(spec) - {"sku", "from", "to"} or not isinstance(spec.get("sku"), str) \
+            or not 1 <= len(spec["sku"].strip()) <= 100:
+        raise _bad("audience", BUYERS_HELP)
+    try:
+        if any(spec.get(k) is not None and not isinstance(spec[k], str) for k in ("from", "to")):
+            raise ValueError
+        since, until = buyers_window(spec)
+    except ValueError:
+        raise _bad("audience", BUYERS_HELP) from None
+    if since and until and until <= since:
+        raise _bad("audience", "buyers_of: the 'to' date is on or after the 'from' date")
 
 
 @dataclass
@@ -79,10 +104,13 @@ def check_spec(spec: CampaignSpec, custom_occasions: dict | None = None) -> Camp
     if not 0 <= spec.control_percent <= 50:
         raise _bad("control_percent", "the hold-out group is 0 to 50 percent")
     if spec.trigger is None:
-        ids, flt, seg, group = (spec.audience.get(k) for k in AUDIENCE_KEYS)
-        if set(spec.audience) - set(AUDIENCE_KEYS) or (not ids and not flt and not seg and not group):
+        ids, flt, seg, group, buyers = (spec.audience.get(k) for k in AUDIENCE_KEYS)
+        if set(spec.audience) - set(AUDIENCE_KEYS) or (not ids and not flt and not seg and not group and not buyers):
             raise _bad("audience", 'without a trigger, name the audience: {"customer_ids": [...]}, '
-                                   '{"segment_id": n}, {"community_id": n} or {"filter": {...}}')
+                                   '{"segment_id": n}, {"community_id": n}, {"filter": {...}} or '
+                                   '{"buyers_of": {"sku": "..."}}')
+        if buyers is not None:
+            _check_buyers(buyers)
         if seg is not None and (not isinstance(seg, int) or isinstance(seg, bool) or seg < 1):
             raise _bad("audience", "segment_id is a saved segment's id")
         if group is not None and (not isinstance(group, int) or isinstance(group, bool) or group < 1):
@@ -143,7 +171,8 @@ def update_campaign(session: Session, actor: Actor, campaign_id: int, spec: Camp
     check_spec(spec, custom_occasions)
     for f in fields(spec):
         setattr(row, f.name, getattr(spec, f.name))
-    row.updated_at = utcnow()
+    row.updated_at, row.edited_by = utcnow(), actor.ref
+    approval.withdraw(session, actor, row, reason="edited")  # the approver read the old version, not this one
     audit.record(session, "care_campaign_updated", actor, subject_type="care_campaign", subject_id=row.id)
     return row
 
@@ -180,13 +209,15 @@ def readiness(session: Session, campaign: Campaign) -> list[str]:
     return problems
 
 
-def set_status(session: Session, actor: Actor, campaign_id: int, status: str) -> Campaign:
+def set_status(session: Session, actor: Actor, campaign_id: int, status: str, *,
+               require_approval: bool = False) -> Campaign:
     if status not in STATUSES:
         raise Invalid(f"status is one of {', '.join(STATUSES)}")
     row = get_campaign(session, campaign_id)
     if row.status == "ended" and status != "ended":
         raise Conflict("an ended campaign stays ended")
     if status == "active":
+        approval.check_can_run(row, require_approval)
         problems = readiness(session, row)
         if problems:
             raise Conflict("the campaign cannot start: " + "; ".join(problems), errors=[

@@ -54,6 +54,10 @@ class Campaign(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The second staff member's approval (GUANXI_CARE_REQUIRE_APPROVAL); an edit clears it (care.approval).
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    edited_by: Mapped[str | None] = mapped_column(String(200))         # the last editor may not approve either
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Recipient(Base):
@@ -109,3 +113,14 @@ class OutboxMessage(Base):
         Index("ix_care_outbox_provider", "channel", "provider_id"),
         Index("ix_care_outbox_campaign", "campaign_id", "status"),
     )
+
+
+class RateCounter(Base):
+    """Messages sent on a channel in one window (a second or a UTC day), shared by every worker (care.rate_limits)."""
+
+    __tablename__ = "care_rate_counters"
+
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    window: Mapped[str] = mapped_column(String(30), primary_key=True)   # "s:<epoch second>" | "d:<YYYY-MM-DD>"
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)       # old windows are swept after this

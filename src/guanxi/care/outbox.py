@@ -18,7 +18,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from guanxi.care import caps as caps_rules
-from guanxi.care import unsubscribe
+from guanxi.care import rate_limits, unsubscribe
 from guanxi.care.channels import ADDRESS_KIND, CONSENT_CHANNEL, Channel, DeliveryError, Envelope
 from guanxi.care.models import Campaign, OutboxMessage
 from guanxi.care.quiet_hours import next_allowed
@@ -220,6 +220,12 @@ def prepare(session: Session, cipher: PiiCipher, secret: str, care: CareSettings
         _release(msg, now, "suppressed", "no_address")
         report.count("suppressed", "no_address")
         return None
+    # Last, so a message deferred or suppressed above never holds one of the channel's slots.
+    wait = rate_limits.take(session, care.channel_limits(), msg.channel, now)
+    if wait is not None:
+        _release(msg, now, "queued", "rate_limit", wait)
+        report.count("deferred", "rate_limit")
+        return None
     link = unsubscribe.link(care.public_url, secret, customer.id, msg.channel) if msg.purpose == "marketing" else None
     return Envelope(message_id=msg.id, idempotency_key=msg.idempotency_key, channel=msg.channel, purpose=msg.purpose,
                     customer_id=customer.id, to=to, subject=cipher.decrypt(msg.subject_enc, context="care_subject"),
@@ -285,6 +291,9 @@ def drain(factory: sessionmaker[Session], cipher: PiiCipher, secret: str, care: 
     """Send what is due, batch by batch, until nothing is due or `limit` messages were handled."""
     report = DrainReport()
     now = now or utcnow()
+    if care.rate_limits:
+        with transaction(factory) as session:
+            rate_limits.sweep(session, now)
     remaining = limit if limit is not None else 10**9
     while remaining > 0:
         ids = claim(factory, now, owner, min(care.batch_size, remaining), care.lease_seconds)

@@ -93,6 +93,8 @@ class CampaignPublic(PublicModel):
     created_by: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    approved_by: str | None = None
+    approved_at: dt.datetime | None = None
 
 
 class StatusWrite(StrictModel):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from guanxi.care.caps import Cap, parse_caps
 from guanxi.care.quiet_hours import QuietHours
+from guanxi.care.rate_limits import RateLimit, parse_limits
 
 
 class CareSettings(BaseSettings):
@@ -35,11 +36,23 @@ class CareSettings(BaseSettings):
     webhook_secret: str | None = None     # signs outgoing webhooks and checks delivery receipts
     http_timeout: float = Field(default=10.0, gt=0)
 
+    rate_limits: dict = Field(default_factory=dict, description='per channel {"sms": {"per_second": 20, "per_day": 10000}}')
+    require_approval: bool = Field(default=False, description="a second staff member approves a campaign before it runs")
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _limits_ok(cls, value: dict) -> dict:
+        parse_limits(value)  # a typo in the setting fails at start-up, not silently at send time
+        return value
+
     def quiet(self) -> QuietHours:
         return QuietHours.parse(self.quiet_hours)
 
     def marketing_caps(self) -> list[Cap]:
         return parse_caps(self.caps)
+
+    def channel_limits(self) -> dict[str, RateLimit]:
+        return parse_limits(self.rate_limits)
 
 
 def load_care_settings(**overrides) -> CareSettings:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from guanxi.care import bridges  # noqa: F401  (loyalty points and tier, analytics segments, when present)
-from guanxi.care import facts, offers, outbox, segments, template_store, templates, unsubscribe
+from guanxi.care import approval, campaigns, facts, offers, outbox, segments, template_store, templates, unsubscribe
 from guanxi.care import more_triggers  # noqa: F401  (registers the triggers of trigger_kinds)
 from guanxi.care.trigger_kinds import KINDS, Run
 from guanxi.care.assignment import assign
@@ -24,11 +24,13 @@ from guanxi.care.models import Campaign, Recipient
 from guanxi.care.occasions import birthday_due, md_keys, occasions_on
 from guanxi.care.quiet_hours import zone
 from guanxi.care.settings import CareSettings
-from guanxi.customers import profiles
+from guanxi.customers import profiles, purchases
 from guanxi.db import transaction, utcnow
 from guanxi.dialect import insert_ignoring_conflicts
 from guanxi.errors import NotFound
+from guanxi.privacy import audit
 from guanxi.privacy.crypto import PiiCipher
+from guanxi.staff.roles import SYSTEM
 
 DAY = dt.timedelta(days=1)
 
@@ -120,6 +122,10 @@ def candidates(session: Session, cipher: PiiCipher, care: CareSettings, campaign
         if aud.get("community_id"):
             in_group = segments.members(session, aud["community_id"], segments.COMMUNITY)
             ids = in_group if ids is None else sorted(set(ids) & set(in_group))
+        if aud.get("buyers_of"):  # a recall or a delay for one product, or one batch of it
+            since, until = campaigns.buyers_window(aud["buyers_of"])
+            bought = purchases.buyers_of(session, aud["buyers_of"]["sku"].strip(), since=since, until=until)
+            ids = bought if ids is None else sorted(set(ids) & set(bought))
         rows = facts.matching(session, ids=ids, tags=flt.get("tags"), city=flt.get("city"),
                               acquisition_channel=flt.get("acquisition_channel"))
         for cid, _tz in rows:
@@ -225,5 +231,19 @@ def run_triggers(factory: sessionmaker[Session], cipher: PiiCipher, secret: str,
             campaign = session.get(Campaign, cid)
             if (campaign.starts_at and now < campaign.starts_at) or (campaign.ends_at and now >= campaign.ends_at):
                 continue
+            # Checked on every run, not only when it started: a template edited since may have gained a word
+            # banned in ads (极限词), and an edit since its approval cleared it.
+            if not approval.is_approved(campaign, care.require_approval):
+                results[cid] = {**RunReport().__dict__, "blocked": ["not approved by a second staff member"]}
+                continue
+            problems = campaigns.readiness(session, campaign)
+            if problems:
+                results[cid] = {**RunReport().__dict__, "blocked": problems}
+                continue
             results[cid] = run_campaign(session, cipher, secret, care, campaign, now, today).__dict__
+            if campaign.purpose == "service" and results[cid]["queued"]:
+                # A recall or a crisis statement is on the record: who was told what, and when.
+                audit.record(session, "care_service_notice_queued", SYSTEM, subject_type="care_campaign",
+                             subject_id=campaign.id, queued=results[cid]["queued"],
+                             audience=campaign.audience or {"trigger": campaign.trigger})
     return results

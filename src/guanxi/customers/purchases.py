@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from guanxi.customers.models import Customer, Order
+from guanxi.customers.models import Customer, Order, OrderLine
 
 PURCHASE_STATUSES = ("paid", "partially_refunded")
 
@@ -66,3 +66,21 @@ def net_sales(session: Session, *, customer_ids: Iterable[int] | None = None, li
         buyers.add(cid)
         revenue[currency] += int(net)
     return Sales(orders, len(buyers), dict(sorted(revenue.items())))
+
+
+# A recall or a safety notice goes to everyone who may hold the product, refunded orders too.
+HOLDER_STATUSES = ("paid", "partially_refunded", "refunded")
+
+
+def buyers_of(session: Session, sku: str, *, since: dt.datetime | None = None,
+              until: dt.datetime | None = None) -> list[int]:
+    """Live customers with an order line for `sku` placed in [since, until) (a batch sold in that window)."""
+    stmt = (select(Order.customer_id).join(OrderLine, OrderLine.order_id == Order.id)
+            .join(Customer, Customer.id == Order.customer_id)
+            .where(OrderLine.sku == sku, Order.status.in_(HOLDER_STATUSES), Customer.status == "active")
+            .distinct().order_by(Order.customer_id))
+    if since is not None:
+        stmt = stmt.where(Order.placed_at >= since)
+    if until is not None:
+        stmt = stmt.where(Order.placed_at < until)
+    return list(session.scalars(stmt))

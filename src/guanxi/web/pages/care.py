@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from guanxi.care import campaigns, privacy_hooks, template_store, templates
+from guanxi.care import approval, campaigns, privacy_hooks, template_store, templates
 from guanxi.care.campaigns import TRIGGERS, CampaignSpec
 from guanxi.care.occasions import OCCASIONS
 from guanxi.care.settings import load_care_settings
@@ -78,7 +78,8 @@ def _detail(request: Request, session, campaign_id: int, *, status: int = 200, *
     campaign = campaigns.get_campaign(session, campaign_id)
     return render(request, "care/campaign.html",
                   {"c": campaign, "report": campaigns.report(session, campaign_id),
-                   "problems": campaigns.readiness(session, campaign), **extra},
+                   "problems": campaigns.readiness(session, campaign),
+                   "require_approval": load_care_settings().require_approval, **extra},
                   fragment="care/_campaign.html", status=status)
 
 
@@ -91,7 +92,21 @@ def campaign_page(campaign_id: int, request: Request, actor: CampaignPage, sessi
 def campaign_status(campaign_id: int, request: Request, actor: CampaignPage, session: SessionDep,
                     status: Text = ""):
     try:
-        campaigns.set_status(session, actor, campaign_id, status)
+        campaigns.set_status(session, actor, campaign_id, status,
+                             require_approval=load_care_settings().require_approval)
+        session.commit()
+    except GuanxiError as exc:
+        session.rollback()
+        return _detail(request, session, campaign_id, status=exc.status, error=exc.detail)
+    if not is_htmx(request):
+        return RedirectResponse(f"/care/campaigns/{campaign_id}", status_code=303)
+    return _detail(request, session, campaign_id)
+
+
+@router.post("/care/campaigns/{campaign_id}/approval")
+def campaign_approval(campaign_id: int, request: Request, actor: CampaignPage, session: SessionDep):
+    try:
+        approval.approve(session, actor, campaigns.get_campaign(session, campaign_id))
         session.commit()
     except GuanxiError as exc:
         session.rollback()
