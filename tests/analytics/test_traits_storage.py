@@ -71,6 +71,20 @@ def test_recompute_stores_traits_prospect_value_and_growth(runtime, client, auth
     assert body["price_sensitivity"] == 1.0 and body["traits_period"] == AS_OF.isoformat()
     assert client.get(f"/api/v1/customers/{ids[60]}/scores", headers=auth("analyst")).status_code == 403
 
+    # Traits are segment fields: an outer join, so prospects (no price sensitivity) match no condition on it.
+    h = auth("analyst")
+    for rule, members in (({"field": "price_sensitivity", "op": ">=", "value": 1}, 1),
+                          ({"field": "price_sensitivity", "op": "<", "value": 1}, len(ids) - 3),
+                          ({"all": [{"field": "p_first_order", "op": ">", "value": 0},
+                                    {"field": "preferred_channel", "op": "=", "value": "site"}]}, 2),
+                          ({"field": "growth_band", "op": "in", "value": ["low", "medium", "high"]}, len(ids) - 2)):
+        reply = client.post("/api/v1/segments/preview", json={"rule": rule}, headers=h)
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["members"] == members, rule
+    bad = client.post("/api/v1/segments/preview", json={"rule": {"field": "growth_band", "op": "=", "value": "x"}},
+                      headers=h)
+    assert bad.status_code == 422
+
     with transaction(runtime.factory) as session:  # a rerun of the day leaves the same rows
         before = customer_traits(session, ids[60])
         recompute(session, runtime.settings, as_of=AS_OF)
