@@ -64,6 +64,8 @@ def test_recompute_stores_traits_prospect_value_and_growth(runtime, client, auth
     assert carted["preferred_channel"] == "site" and carted["preferred_hour"] == 10
     assert carted["growth_potential_minor"] is None and carted["price_sensitivity"] is None
 
+    run = client.get("/api/v1/analytics/clv", headers=auth("analyst")).json()["traits"]
+    assert run["model"] == "fallback" and run["weights"]["add_to_cart"] == 0.9 and run["prospects_scored"] == 2
     scores = client.get(f"/api/v1/customers/{ids[1000]}/scores", headers=auth("operations"))
     assert scores.status_code == 200, scores.text
     body = scores.json()

@@ -100,7 +100,7 @@ def clv_report(session: Session) -> dict:
     run = latest_run(session)
     s = run.summary
     keys = ("customers", "repeaters", "currency", "as_of", "bgnbd", "gamma_gamma", "clv", "clv_settings",
-            "lifecycle_thresholds", "stages", "prospects", "churn")
+            "lifecycle_thresholds", "stages", "prospects", "churn", "traits")
     return {"period": run.period, "computed_at": run.computed_at, **{k: s.get(k) for k in keys}}
 
 
