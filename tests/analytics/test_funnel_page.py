@@ -36,3 +36,20 @@ def test_funnel_page_bad_dates_and_access(runtime, staff_client):
     backwards = client.get("/analytics/funnel", params={"from": "2026-06-30", "to": "2026-06-01"})
     assert "must not be after" in backwards.text
     assert staff_client("content").get("/analytics/funnel").status_code == 403
+
+
+def test_customer_360_shows_traits_and_potential(runtime, staff_client):
+    ids = _ready(runtime)
+    client = staff_client("operations")
+    page = client.get(f"/customers/{ids[1000]}")
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert 'id="customer-traits"' in html and "Traits and potential" in html
+    assert "100.0% of orders with a discount" in html and "tea/white" in html
+    assert "TEA-9 every 14 days" in html and "21:00" in html and 'data-trait="growth"' in html
+    assert 'data-trait="p_first_order"' not in html
+    prospect = client.get(f"/customers/{ids[60]}").text
+    assert 'data-trait="p_first_order"' in prospect and 'data-trait="growth"' not in prospect
+    zh = staff_client("operations", locale="zh-CN").get(f"/customers/{ids[1000]}").text
+    assert "特征与潜力" in zh and "的订单使用了优惠" in zh and "TEA-9 每 14 天" in zh
+    assert 'id="customer-traits"' not in staff_client("analyst").get(f"/customers/{ids[1000]}").text
