@@ -163,3 +163,21 @@ def test_ga4_import_cli_csv(runtime, tmp_path, monkeypatch):
     assert "user_pseudo_id" in rep["errors"][0]["reason"]
     again = json.loads(runner.invoke(app, ["import", "events", str(path), "--format", "ga4", "--json"]).output)
     assert (again["created"], again["known"]) == (0, 2)
+
+
+def test_export_carries_and_erasure_removes_the_traits(runtime):
+    from guanxi.analytics import person_hooks  # noqa: F401  (registers the hooks)
+    from guanxi.customers import privacy_hooks  # noqa: F401
+    from guanxi.privacy import requests
+    from guanxi.staff.roles import SYSTEM
+
+    ids = _ready(runtime)
+    person = ids[1000]
+    with transaction(runtime.factory) as session:
+        document = requests.export(session, runtime.cipher, person, SYSTEM)
+    assert document["domains"]["analytics"]["traits"]["rebuy_days"] == {"TEA-9": 14.0}
+    with transaction(runtime.factory) as session:
+        requests.erase(session, runtime.cipher, person, SYSTEM)
+    with runtime.factory() as session:
+        assert session.get(CustomerTraits, person) is None
+        assert session.get(CustomerTraits, ids[60]) is not None
