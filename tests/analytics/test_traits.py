@@ -107,3 +107,35 @@ def test_funnel_steps_and_channels():
     assert by == {"site": [2, 1, 1], "wechat": [2, 1, 0]}  # 2's cart was on wechat, 4's purchase had no cart
     empty = funnel([], [], day, day)
     assert empty["overall_conversion"] is None and empty["channels"] == []
+
+
+def _two_windows(seed: int, early_driver: str, late_driver: str, n: int = 600):
+    """Prospects in two consecutive windows; in each, a different event kind drives the first order."""
+    rng = random.Random(seed)
+    as_of = dt.date(2026, 6, 30)
+    h = dt.timedelta(days=prospects.HORIZON_DAYS)
+    cust, kinds, days, first = [], [], [], {}
+    for block, (t, driver) in enumerate(((as_of - 2 * h, early_driver), (as_of - h, late_driver))):
+        for i in range(n):
+            c = block * n + i
+            counts = {"page_view": rng.randint(0, 5), "add_to_cart": rng.choice((0, 0, 0, 1, 2))}
+            counts["page_view"] += 1
+            for k, count in counts.items():
+                for _ in range(count):
+                    cust.append(c), kinds.append(k), days.append(t - dt.timedelta(days=rng.randint(0, 25)))
+            strong = counts[driver] >= (4 if driver == "page_view" else 1)
+            if rng.random() < (0.6 if strong else 0.05):
+                first[c] = t + dt.timedelta(days=rng.randint(1, prospects.HORIZON_DAYS))
+    return cust, kinds, days, first, as_of
+
+
+def test_prospect_model_is_checked_out_of_time():
+    steady = prospects.fit_prospect_model(*_two_windows(3, "add_to_cart", "add_to_cart"))
+    assert steady.kind == "fitted"
+    assert steady.check["validation_auc"] >= steady.check["fallback_validation_auc"] > 0.5
+    # Browsing drove first orders in the earlier window, carts in the later one: the model trained
+    # on the earlier window ranks the later one worse than the documented weights, so they are used.
+    shifted = prospects.fit_prospect_model(*_two_windows(4, "page_view", "add_to_cart"))
+    assert shifted.kind == "fallback"
+    assert shifted.check["validation_auc"] < shifted.check["fallback_validation_auc"]
+    assert shifted.summary()["fallback_validation_auc"] == shifted.check["fallback_validation_auc"]

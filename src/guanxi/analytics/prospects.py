@@ -6,7 +6,9 @@ history is the training set: t = as_of − HORIZON_DAYS, every customer with an 
 and no order on or before t. An L2 logistic regression (``churn.fit_logistic``: standardised
 features, Newton steps) is fitted when that set has at least ``MIN_SAMPLES`` customers and
 ``MIN_POSITIVES`` first orders; otherwise the documented ``FALLBACK_WEIGHTS`` (per log-count,
-intercept −4) score P(first order). Today's prospects are scored with features at as_of.
+intercept −4) score P(first order). When the window before (t − HORIZON_DAYS, labels to t) is big
+enough too, a model fitted there is checked on the later window against the fallback (AUC); the
+fallback wins unless the model ranks at least as well. Today's prospects are scored at as_of.
 
 expected first-order value = P(first order) × the median first-order value of the shop.
 
@@ -44,10 +46,12 @@ class ProspectModel:
     positives: int
     train_auc: float | None
     score: object             # X -> P(first order)
+    check: dict               # the out-of-time duel, when there was history for it
 
     def summary(self) -> dict:
         return {"model": self.kind, "weights": self.weights, "samples": self.samples, "positives": self.positives,
-                "train_auc": self.train_auc, "lookback_days": LOOKBACK_DAYS, "horizon_days": HORIZON_DAYS}
+                "train_auc": self.train_auc, "lookback_days": LOOKBACK_DAYS, "horizon_days": HORIZON_DAYS,
+                **self.check}
 
 
 def features(event_customers, event_kinds, event_days, customers, at: dt.date) -> np.ndarray:
@@ -68,22 +72,43 @@ def _fallback(X: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(FALLBACK_INTERCEPT + X @ w)))
 
 
-def fit_prospect_model(event_customers, event_kinds, event_days, first_order: dict[int, dt.date],
-                       as_of: dt.date) -> ProspectModel:
-    """Train on who, as a prospect HORIZON_DAYS ago, placed a first order since (or fall back)."""
-    t = as_of - dt.timedelta(days=HORIZON_DAYS)
+def _training_set(event_customers, event_kinds, event_days, first_order, t: dt.date, label_end: dt.date):
+    """Customers with an event in the lookback before t and no purchase on or before t; label: a first
+    purchase in (t, label_end]."""
     lo = t - dt.timedelta(days=LOOKBACK_DAYS)
     active = sorted({int(c) for c, d in zip(event_customers, event_days) if lo < d <= t})
     train = [c for c in active if c not in first_order or first_order[c] > t]
-    y = np.array([1.0 if c in first_order and first_order[c] <= as_of else 0.0 for c in train])
-    positives = int(y.sum())
-    if len(train) >= MIN_SAMPLES and MIN_POSITIVES <= positives < len(train):
+    y = np.array([1.0 if c in first_order and first_order[c] <= label_end else 0.0 for c in train])
+    return train, y
+
+
+def _enough(train, y) -> bool:
+    return len(train) >= MIN_SAMPLES and MIN_POSITIVES <= int(y.sum()) < len(train)
+
+
+def fit_prospect_model(event_customers, event_kinds, event_days, first_order: dict[int, dt.date],
+                       as_of: dt.date) -> ProspectModel:
+    """Train on who, as a prospect HORIZON_DAYS ago, placed a first order since (or fall back).
+
+    Out of time, as for churn: when the window before that has enough history too, a model trained
+    there must rank the later window's prospects at least as well as the fallback weights, or the
+    fallback is used."""
+    h = dt.timedelta(days=HORIZON_DAYS)
+    t = as_of - h
+    train, y = _training_set(event_customers, event_kinds, event_days, first_order, t, as_of)
+    check: dict = {}
+    if _enough(train, y):
         X = features(event_customers, event_kinds, event_days, train, t)
-        scorer = fit_logistic(X, y, l2=1.0)
-        weights = dict(zip(("intercept", *KINDS), scorer.weights.values()))
-        return ProspectModel("fitted", weights, len(train), positives, auc(scorer(X), y), scorer)
-    return ProspectModel("fallback", {"intercept": FALLBACK_INTERCEPT, **FALLBACK_WEIGHTS}, len(train), positives,
-                         None, _fallback)
+        early, y_early = _training_set(event_customers, event_kinds, event_days, first_order, t - h, t)
+        if _enough(early, y_early):
+            earlier = fit_logistic(features(event_customers, event_kinds, event_days, early, t - h), y_early)
+            check = {"validation_auc": auc(earlier(X), y), "fallback_validation_auc": auc(_fallback(X), y)}
+        if not check or check["validation_auc"] >= check["fallback_validation_auc"]:
+            scorer = fit_logistic(X, y, l2=1.0)
+            weights = dict(zip(("intercept", *KINDS), scorer.weights.values()))
+            return ProspectModel("fitted", weights, len(train), int(y.sum()), auc(scorer(X), y), scorer, check)
+    return ProspectModel("fallback", {"intercept": FALLBACK_INTERCEPT, **FALLBACK_WEIGHTS}, len(train), int(y.sum()),
+                         None, _fallback, check)
 
 
 def prospect_values(model: ProspectModel, X: np.ndarray, median_first_order_minor: int) -> tuple[np.ndarray, np.ndarray]:
