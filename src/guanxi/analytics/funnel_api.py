@@ -15,7 +15,7 @@ from guanxi.errors import Invalid
 from guanxi.schemas import StrictModel
 
 router = APIRouter()
-MAX_CONTENT = 10_000_000  # characters; bigger exports go through `guanxi import events`
+MAX_CONTENT = 4_000_000  # characters, inside the 5 MB body limit; bigger exports go through `guanxi import events`
 
 
 class Ga4Import(StrictModel):
