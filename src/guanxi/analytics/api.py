@@ -16,10 +16,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from guanxi.analytics import person_hooks as _person_hooks  # noqa: F401  (export, erasure, merge hooks)
-from guanxi.analytics import recommendations, reports, segment_rules
+from guanxi.analytics import customer_traits, recommendations, reports, segment_rules
 from guanxi.analytics.schemas import SegmentCreate, SegmentRule
 from guanxi.deps import AnalyticsReader, CustomerReader, RuntimeDep, SessionDep
-from guanxi.errors import Forbidden, Invalid
+from guanxi.errors import Forbidden, Invalid, NotFound
 from guanxi.schemas import IdPath
 from guanxi.staff.roles import Actor, Perm
 
@@ -73,9 +73,14 @@ def kpis(actor: AnalyticsReader, session: SessionDep, runtime: RuntimeDep,
 
 @router.get("/customers/{customer_id}/scores")
 def scores(customer_id: IdPath, actor: AnalyticsReader, session: SessionDep) -> dict:
-    """One customer's RFM scores and segment, P(alive), expected purchases, CLV, churn risk and stage."""
+    """One customer's RFM scores and segment, P(alive), expected purchases, CLV, churn risk and stage,
+    with the derived traits, prospect value and growth potential (empty until a recompute made them)."""
     _named_customers_only(actor)
-    return reports.customer_scores(session, customer_id)
+    data = reports.customer_scores(session, customer_id)
+    try:
+        return {**data, **customer_traits.customer_traits(session, data["customer_id"])}
+    except NotFound:
+        return {**data, **dict.fromkeys(customer_traits.TRAIT_FIELDS), "traits_period": None}
 
 
 @router.get("/customers/{customer_id}/recommendations")
@@ -138,3 +143,8 @@ def export_segment(segment_id: IdPath, actor: AnalyticsReader, session: SessionD
                          *("" if v is None else v for v in values)])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="segment-{segment_id}.csv"', "Cache-Control": "no-store"})
+
+
+from guanxi.analytics import funnel_api  # noqa: E402  (the funnel and GA4 import, under the same prefix)
+
+router.include_router(funnel_api.router)

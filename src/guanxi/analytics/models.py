@@ -104,3 +104,27 @@ class SavedSegment(Base):
     rule: Mapped[dict] = mapped_column(JsonType)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CustomerTraits(Base):
+    """Derived traits, prospect value and growth potential of one live customer (``traits``, ``prospects``)."""
+
+    __tablename__ = "analytics_customer_traits"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True,
+                                             autoincrement=False)
+    price_sensitivity: Mapped[float | None] = mapped_column(Float)   # share of purchases with a discount
+    discount_share: Mapped[float | None] = mapped_column(Float)      # discount / (paid + discount)
+    favourite_categories: Mapped[list] = mapped_column(JsonType, default=list)
+    preferred_channel: Mapped[str | None] = mapped_column(String(40))
+    preferred_hour: Mapped[int | None] = mapped_column(SmallInteger)
+    rebuy_days: Mapped[dict] = mapped_column(JsonType, default=dict)  # sku -> median days between purchases
+    p_first_order: Mapped[float | None] = mapped_column(Float)       # prospects only
+    expected_first_order_minor: Mapped[int | None] = mapped_column(BigInteger)
+    growth_potential_minor: Mapped[int | None] = mapped_column(BigInteger)  # buyers with a CLV only
+    growth_band: Mapped[str | None] = mapped_column(String(10))      # low | medium | high
+    period: Mapped[str] = mapped_column(String(10))
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_analytics_customer_traits_growth_band", "growth_band"),
+                      Index("ix_analytics_customer_traits_channel", "preferred_channel"))

@@ -9,13 +9,14 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from guanxi.analytics.models import CustomerScore, SegmentSnapshot
+from guanxi.analytics.models import CustomerScore, CustomerTraits, SegmentSnapshot
 from guanxi.customers import hooks
 
 
 def _forget(session: Session, customer_id: int) -> None:
     session.execute(delete(CustomerScore).where(CustomerScore.customer_id == customer_id))
     session.execute(delete(SegmentSnapshot).where(SegmentSnapshot.customer_id == customer_id))
+    session.execute(delete(CustomerTraits).where(CustomerTraits.customer_id == customer_id))
 
 
 @hooks.exporter("analytics")
@@ -25,7 +26,10 @@ def export_scores(session: Session, customer_id: int) -> dict:
                               .where(SegmentSnapshot.customer_id == customer_id).order_by(SegmentSnapshot.month))
     scores = None if row is None else {c.name: getattr(row, c.name) for c in CustomerScore.__table__.columns
                                        if c.name != "customer_id"}
-    return {"scores": scores, "segments_by_month": [{"month": m, "segment": s} for m, s in history]}
+    traits = session.get(CustomerTraits, customer_id)
+    derived = None if traits is None else {c.name: getattr(traits, c.name) for c in CustomerTraits.__table__.columns
+                                           if c.name != "customer_id"}
+    return {"scores": scores, "traits": derived, "segments_by_month": [{"month": m, "segment": s} for m, s in history]}
 
 
 @hooks.eraser("analytics")

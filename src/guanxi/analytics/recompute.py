@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from guanxi.analytics import churn, recommend
+from guanxi.analytics.customer_traits import store_traits
 from guanxi.analytics.lifecycle import Stage
 from guanxi.analytics.models import CustomerScore, ItemPair, ItemStat, ScoreRun, SegmentSnapshot
 from guanxi.analytics.scoring import ClvSettings, score_customers
@@ -69,16 +70,17 @@ def recompute(session: Session, settings: Settings, *, as_of: dt.date | None = N
     _replace(session, SegmentSnapshot, delete(SegmentSnapshot).where(SegmentSnapshot.month == month), snapshot)
 
     items = _items(session, as_of, settings.default_timezone)
+    traits = store_traits(session, settings.default_timezone, as_of, now, rows)
     stages: dict[str, int] = {}
     for r in rows:
         stages[r["lifecycle_stage"]] = stages.get(r["lifecycle_stage"], 0) + 1
     summary = {**scores.summary, "currency": currency, "prospects": len(rows) - len(scores),
-               "stages": stages, "items": items}
+               "stages": stages, "items": items, "traits": traits}
     session.execute(delete(ScoreRun).where(ScoreRun.period == period))
     session.add(ScoreRun(period=period, computed_at=now, summary=summary))
     session.flush()
     return {"period": period, "customers": len(rows), "scored": len(scores), **{k: summary[k] for k in (
-        "stages", "items")}, "bgnbd": summary.get("bgnbd"), "gamma_gamma": summary.get("gamma_gamma"),
+        "stages", "items", "traits")}, "bgnbd": summary.get("bgnbd"), "gamma_gamma": summary.get("gamma_gamma"),
         "churn": {k: v for k, v in summary["churn"].items() if k != "weights"}}
 
 

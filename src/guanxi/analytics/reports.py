@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from guanxi.analytics import kpis, segment_rules
 from guanxi.analytics.lifecycle import Stage
-from guanxi.analytics.models import CustomerScore, SavedSegment, ScoreRun, SegmentSnapshot
+from guanxi.analytics.models import CustomerScore, CustomerTraits, SavedSegment, ScoreRun, SegmentSnapshot
 from guanxi.analytics.recompute import today
 from guanxi.analytics.rfm import Segment, segment_movements
 from guanxi.config import Settings
@@ -26,6 +26,13 @@ SCORE_COLUMNS = {
     "orders": S.orders, "window_orders": S.window_orders, "window_spend": S.window_spend_minor,
     "clv": S.clv_minor, "p_alive": S.p_alive, "churn_risk": S.churn_risk,
     "expected_purchases": S.expected_purchases,
+}
+T = CustomerTraits
+TRAIT_COLUMNS = {
+    "price_sensitivity": T.price_sensitivity, "discount_share": T.discount_share,
+    "preferred_channel": T.preferred_channel, "preferred_hour": T.preferred_hour, "p_first_order": T.p_first_order,
+    "expected_first_order": T.expected_first_order_minor, "growth_potential": T.growth_potential_minor,
+    "growth_band": T.growth_band,
 }
 SCORE_FIELDS = ("recency_score", "frequency_score", "monetary_score", "segment", "recency_days", "orders",
                 "window_orders", "window_spend_minor", "p_alive", "expected_purchases", "clv_minor", "currency",
@@ -93,7 +100,7 @@ def clv_report(session: Session) -> dict:
     run = latest_run(session)
     s = run.summary
     keys = ("customers", "repeaters", "currency", "as_of", "bgnbd", "gamma_gamma", "clv", "clv_settings",
-            "lifecycle_thresholds", "stages", "prospects", "churn")
+            "lifecycle_thresholds", "stages", "prospects", "churn", "traits")
     return {"period": run.period, "computed_at": run.computed_at, **{k: s.get(k) for k in keys}}
 
 
@@ -127,7 +134,11 @@ def _filtered(rule: segment_rules.Rule):
     """SELECT customer_id FROM scores [JOIN profile columns] WHERE rule."""
     columns = dict(SCORE_COLUMNS)
     stmt = select(S.customer_id)
-    if segment_rules.fields_used(rule) - set(SCORE_COLUMNS):
+    used = segment_rules.fields_used(rule)
+    if used & set(TRAIT_COLUMNS):  # an outer join: no traits row means empty fields (no condition matches)
+        columns.update(TRAIT_COLUMNS)
+        stmt = stmt.outerjoin(CustomerTraits, CustomerTraits.customer_id == S.customer_id)
+    if used - set(SCORE_COLUMNS) - set(TRAIT_COLUMNS):
         profiles, profile_cols = feed.profile_columns()
         columns.update(profile_cols)
         stmt = stmt.join(profiles, profiles.c.customer_id == S.customer_id)

@@ -48,6 +48,15 @@ FIELDS: dict[str, tuple[str, frozenset | None]] = {
     "city": (TEXT, None),
     "channel": (TEXT, None),
     "gender": (TEXT, None),
+    # derived traits (analytics_customer_traits; see customer_traits)
+    "price_sensitivity": (NUMBER, None),
+    "discount_share": (NUMBER, None),
+    "preferred_channel": (TEXT, None),
+    "preferred_hour": (NUMBER, None),
+    "p_first_order": (NUMBER, None),
+    "expected_first_order": (NUMBER, None),
+    "growth_potential": (NUMBER, None),
+    "growth_band": (TEXT, frozenset({"low", "medium", "high"})),
 }
 COMPARE = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
            ">=": operator.ge}

@@ -21,6 +21,7 @@ def _register() -> None:
     from guanxi.cli import service  # noqa: F401
     from guanxi.cli import care  # noqa: F401
     from guanxi.cli import social  # noqa: F401
+    from guanxi.cli import import_events  # noqa: F401  (guanxi import events)
 
 
 def main() -> None:

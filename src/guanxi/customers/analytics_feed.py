@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guanxi.customers import consents
-from guanxi.customers.models import Customer, Order, OrderLine, Product
+from guanxi.customers.models import Customer, CustomerEvent, Order, OrderLine, Product
 from guanxi.customers.profiles import live_customer
 from guanxi.customers.purchases import PURCHASE_STATUSES
 
@@ -97,3 +97,53 @@ def profile_columns():
                     Customer.gender)
              .where(Customer.status == "active").subquery("segment_profiles"))
     return table, {"city": table.c.city, "channel": table.c.channel, "gender": table.c.gender}
+
+
+@dataclass(frozen=True)
+class OrderFactRow:
+    customer_id: int
+    placed_at: dt.datetime  # the shop's local time
+    amount_minor: int       # kept: total minus refunds
+    discount_minor: int
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    customer_id: int
+    kind: str               # an imported purchase (custom event {"event": "purchase"}) reads as "purchase"
+    occurred_at: dt.datetime  # the shop's local time
+    channel: str            # the event's "channel" property, else its source
+
+
+def order_facts(session: Session, *, timezone: str) -> Iterator[OrderFactRow]:
+    """Discount and channel of every purchase of live customers (for derived traits)."""
+    tz = ZoneInfo(timezone)
+    stmt = (select(Order.customer_id, Order.placed_at, Order.total_minor - Order.refunded_minor, Order.discount_minor,
+                   Order.channel)
+            .join(Customer, Customer.id == Order.customer_id)
+            .where(Order.status.in_(PURCHASE_STATUSES), Customer.status == "active")
+            .order_by(Order.customer_id, Order.placed_at, Order.id))
+    for cid, placed_at, amount, discount, channel in session.execute(stmt.execution_options(yield_per=10_000)):
+        yield OrderFactRow(cid, placed_at.astimezone(tz), int(amount), int(discount or 0), channel)
+
+
+def events(session: Session, *, timezone: str, start: dt.datetime | None = None,
+           end: dt.datetime | None = None) -> Iterator[EventRow]:
+    """Events of live customers (optionally those in [start, end) UTC), by customer then time."""
+    tz = ZoneInfo(timezone)
+    stmt = (select(CustomerEvent.customer_id, CustomerEvent.kind, CustomerEvent.occurred_at, CustomerEvent.source,
+                   CustomerEvent.properties)
+            .join(Customer, Customer.id == CustomerEvent.customer_id)
+            .where(Customer.status == "active")
+            .order_by(CustomerEvent.customer_id, CustomerEvent.occurred_at, CustomerEvent.id))
+    if start is not None:
+        stmt = stmt.where(CustomerEvent.occurred_at >= start)
+    if end is not None:
+        stmt = stmt.where(CustomerEvent.occurred_at < end)
+    for cid, kind, at, source, props in session.execute(stmt.execution_options(yield_per=10_000)):
+        props = props or {}
+        if kind == "custom" and props.get("event") == "purchase":
+            kind = "purchase"
+        channel = props.get("channel")
+        yield EventRow(cid, kind, at.astimezone(tz), str(channel)[:40] if channel else source)

@@ -28,6 +28,8 @@ PAGE_MODULES = [
     "guanxi.web.pages.social",
     "guanxi.web.pages.social_community",
     "guanxi.web.pages.analytics",
+    "guanxi.web.pages.analytics_funnel",
+    "guanxi.web.pages.analytics_traits",
     "guanxi.web.pages.customers",
     "guanxi.web.pages.customer360",
     "guanxi.web.pages.duplicates",
