@@ -56,20 +56,34 @@ class Draft:
     expires_at: dt.datetime | None = None
 
 
-def enqueue(session: Session, cipher: PiiCipher, draft: Draft) -> int | None:
-    """Queue one message; None when a message with this idempotency key exists already."""
+def _row(cipher: PiiCipher, draft: Draft, now: dt.datetime) -> dict:
     if draft.purpose not in PURPOSES:
         raise Invalid(f"purpose is marketing or service, not {draft.purpose!r}")
-    now = utcnow()
-    row = {"idempotency_key": draft.key, "campaign_id": draft.campaign_id, "customer_id": draft.customer_id,
-           "channel": draft.channel, "purpose": draft.purpose, "template_id": draft.template_id,
-           "template_version": draft.template_version, "variant": draft.variant, "locale": draft.locale,
-           "subject_enc": cipher.encrypt(draft.subject, context="care_subject"),
-           "body_enc": cipher.encrypt(draft.body, context="care_body"), "status": "queued",
-           "priority": draft.priority, "attempts": 0, "next_attempt_at": draft.not_before or now,
-           "expires_at": draft.expires_at, "created_at": now, "updated_at": now}
+    return {"idempotency_key": draft.key, "campaign_id": draft.campaign_id, "customer_id": draft.customer_id,
+            "channel": draft.channel, "purpose": draft.purpose, "template_id": draft.template_id,
+            "template_version": draft.template_version, "variant": draft.variant, "locale": draft.locale,
+            "subject_enc": cipher.encrypt(draft.subject, context="care_subject"),
+            "body_enc": cipher.encrypt(draft.body, context="care_body"), "status": "queued",
+            "priority": draft.priority, "attempts": 0, "next_attempt_at": draft.not_before or now,
+            "expires_at": draft.expires_at, "created_at": now, "updated_at": now}
+
+
+def enqueue(session: Session, cipher: PiiCipher, draft: Draft) -> int | None:
+    """Queue one message; None when a message with this idempotency key exists already."""
+    row = _row(cipher, draft, utcnow())
     stmt = insert_ignoring_conflicts(session, OutboxMessage, ["idempotency_key"]).returning(OutboxMessage.id)
     return session.scalar(stmt, row)
+
+
+def enqueue_many(session: Session, cipher: PiiCipher, drafts: list[Draft]) -> set[str]:
+    """Queue many messages in one multi-row INSERT; returns the keys that were new (the others existed)."""
+    if not drafts:
+        return set()
+    now = utcnow()
+    rows = [_row(cipher, d, now) for d in drafts]
+    table = OutboxMessage.__table__
+    stmt = insert_ignoring_conflicts(session, table, ["idempotency_key"]).returning(table.c.idempotency_key)
+    return set(session.execute(stmt, rows).scalars())
 
 
 def retry_delay(attempts: int, base_seconds: int, max_seconds: int) -> dt.timedelta:
@@ -127,11 +141,16 @@ def _release(msg: OutboxMessage, now: dt.datetime, status: str, reason: str | No
 
 
 def consented(session: Session, customer_id: int, channel: str, purpose: str) -> bool:
+    return consented_in(consents.current(session, customer_id), channel, purpose)
+
+
+def consented_in(state: Mapping, channel: str, purpose: str) -> bool:
+    """The same rule on a customer's consents in force (consents.current or facts.consent_states)."""
     consent_channel = CONSENT_CHANNEL.get(channel, "any")
-    if purpose == "marketing":
-        return consents.allows(session, customer_id, consent_channel, "marketing")
+    if purpose == "marketing":  # as consents.allows: granted for the channel, else for "any"
+        row = state.get((consent_channel, "marketing")) or state.get(("any", "marketing"))
+        return row is not None and row.granted
     # Service messages (a delivery, a recall, an apology) need no opt-in, but an explicit opt-out stops them.
-    state = consents.current(session, customer_id)
     row = state.get((consent_channel, "service")) or state.get(("any", "service"))
     return row is None or row.granted
 
