@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from guanxi.care import caps as caps_rules
 from guanxi.care import send_lookups, unsubscribe
 from guanxi.care.channels import ADDRESS_KIND, CONSENT_CHANNEL, Channel, DeliveryError, Envelope
-from guanxi.care.models import Campaign, OutboxMessage
+from guanxi.care.models import OutboxMessage
 from guanxi.care.quiet_hours import next_allowed
 from guanxi.care.settings import CareSettings
 from guanxi.customers import consents
@@ -183,7 +183,7 @@ def prepare(session: Session, cipher: PiiCipher, secret: str, care: CareSettings
     if msg.purpose == "marketing":
         release = caps_rules.cap_release(found.history(customer.id, now, owner), msg.channel, now,
                                          customer.timezone, care.marketing_caps())
-        campaign = session.get(Campaign, msg.campaign_id) if msg.campaign_id else None
+        campaign = found.campaigns.get(msg.campaign_id) if msg.campaign_id else None
         if release is None and campaign is not None and campaign.caps:
             history = found.history(customer.id, now, owner, campaign_id=campaign.id)
             release = caps_rules.cap_release(history, msg.channel, now, customer.timezone,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from guanxi.care import facts
 from guanxi.care.channels import ADDRESS_KIND
-from guanxi.care.models import OutboxMessage
+from guanxi.care.models import Campaign, OutboxMessage
 from guanxi.customers.models import Customer
 from guanxi.privacy.crypto import PiiCipher
 
@@ -33,6 +33,7 @@ class Lookups:
     recent: dict[int, list[tuple]] = field(default_factory=dict)      # live id -> recent marketing rows
     bounced: dict[tuple[int, str], list[int]] = field(default_factory=dict)  # (live id, channel) -> message ids
     identities: dict[int, list] = field(default_factory=dict)         # live id -> identities (encrypted)
+    campaigns: dict[int, Campaign] = field(default_factory=dict)      # the messages' campaigns
 
     def history(self, customer_id: int, now: dt.datetime, owner: str,
                 campaign_id: int | None = None) -> list[tuple[str, dt.datetime]]:
@@ -69,6 +70,9 @@ def load(session: Session, messages: list[OutboxMessage], now: dt.datetime) -> L
     ids = sorted({c.id for c in found.customers.values()})
     found.states = facts.consent_states(session, ids)
     found.identities = facts.identities(session, ids)
+    campaign_ids = sorted({m.campaign_id for m in messages if m.campaign_id})
+    if campaign_ids:
+        found.campaigns = {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_(campaign_ids)))}
     since = now - dt.timedelta(days=SUPPRESS_AFTER_BOUNCE_DAYS)
     for chunk in _in(ids):
         for row in session.execute(select(
