@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from guanxi.customers import shipments
@@ -136,21 +136,23 @@ def live_customers(session: Session, ids: Iterable[int]) -> dict[int, Customer]:
     return out
 
 
-def consent_states(session: Session, ids: Iterable[int]) -> dict[int, dict[tuple[str, str], Consent]]:
-    """customer id -> {(channel, purpose): the row in force}, as `consents.current` gives it for one customer."""
-    states: dict[int, dict[tuple[str, str], Consent]] = {}
+def consent_states(session: Session, ids: Iterable[int]) -> dict[int, dict[tuple[str, str], Row]]:
+    """customer id -> {(channel, purpose): the row in force (.granted, .notice_version)}, as `consents.current`
+    gives it for one customer; plain rows, as loading thousands of ORM objects costs more than the query."""
+    states: dict[int, dict[tuple[str, str], Row]] = {}
     for chunk in _chunks(ids):
-        for row in session.scalars(select(Consent).where(Consent.customer_id.in_(chunk))
+        for row in session.execute(select(Consent.customer_id, Consent.channel, Consent.purpose, Consent.granted,
+                                          Consent.notice_version).where(Consent.customer_id.in_(chunk))
                                    .order_by(Consent.customer_id, Consent.at, Consent.id)):
             states.setdefault(row.customer_id, {})[(row.channel, row.purpose)] = row
     return states
 
 
-def identities(session: Session, ids: Iterable[int]) -> dict[int, list[Identity]]:
-    """customer id -> identities in the order `profiles.identities_of` lists them (still encrypted)."""
-    out: dict[int, list[Identity]] = {}
+def identities(session: Session, ids: Iterable[int]) -> dict[int, list[Row]]:
+    """customer id -> identities (.kind, .value_enc, still encrypted), in `profiles.identities_of`'s order."""
+    out: dict[int, list[Row]] = {}
     for chunk in _chunks(ids):
-        for row in session.scalars(select(Identity).where(Identity.customer_id.in_(chunk))
-                                   .order_by(Identity.customer_id, Identity.id)):
+        for row in session.execute(select(Identity.customer_id, Identity.kind, Identity.value_enc)
+                                   .where(Identity.customer_id.in_(chunk)).order_by(Identity.customer_id, Identity.id)):
             out.setdefault(row.customer_id, []).append(row)
     return out

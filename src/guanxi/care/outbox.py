@@ -175,19 +175,19 @@ def prepare(session: Session, cipher: PiiCipher, secret: str, care: CareSettings
         _release(msg, now, "suppressed", "no_consent")
         report.count("suppressed", "no_consent")
         return None
-    when = next_allowed(now, customer.timezone, care.quiet())
+    when = next_allowed(now, customer.timezone, found.once("quiet", care.quiet))
     if when > now:
         _release(msg, now, "queued", "quiet_hours", when)
         report.count("deferred", "quiet_hours")
         return None
     if msg.purpose == "marketing":
         release = caps_rules.cap_release(found.history(customer.id, now, owner), msg.channel, now,
-                                         customer.timezone, care.marketing_caps())
+                                         customer.timezone, found.once("caps", care.marketing_caps))
         campaign = found.campaigns.get(msg.campaign_id) if msg.campaign_id else None
         if release is None and campaign is not None and campaign.caps:
             history = found.history(customer.id, now, owner, campaign_id=campaign.id)
-            release = caps_rules.cap_release(history, msg.channel, now, customer.timezone,
-                                             caps_rules.parse_caps(campaign.caps))
+            own = found.once(("campaign", campaign.caps), lambda: caps_rules.parse_caps(campaign.caps))
+            release = caps_rules.cap_release(history, msg.channel, now, customer.timezone, own)
         if release is not None:
             if msg.expires_at and release > msg.expires_at:
                 _release(msg, now, "suppressed", "frequency_cap")

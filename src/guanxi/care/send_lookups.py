@@ -34,6 +34,12 @@ class Lookups:
     bounced: dict[tuple[int, str], list[int]] = field(default_factory=dict)  # (live id, channel) -> message ids
     identities: dict[int, list] = field(default_factory=dict)         # live id -> identities (encrypted)
     campaigns: dict[int, Campaign] = field(default_factory=dict)      # the messages' campaigns
+    parsed: dict = field(default_factory=dict)                        # settings parsed once per batch
+
+    def once(self, key, parse):
+        if key not in self.parsed:
+            self.parsed[key] = parse()
+        return self.parsed[key]
 
     def history(self, customer_id: int, now: dt.datetime, owner: str,
                 campaign_id: int | None = None) -> list[tuple[str, dt.datetime]]:
