@@ -31,6 +31,13 @@ def loyalty_fields(session: Session, customer_id: int) -> dict:
     return {"points": int(summary.get("available") or 0), "tier": summary.get("tier") or ""}
 
 
+def loyalty_fields_many(session: Session, customer_ids: list[int]) -> dict[int, dict]:
+    from guanxi.loyalty import points
+
+    found = points.available_and_tiers(session, customer_ids)
+    return {cid: {"points": int(f.get("available") or 0), "tier": f.get("tier") or ""} for cid, f in found.items()}
+
+
 class LoyaltyPoints:
     """An offer of points, granted once per message key through loyalty's own adjustment."""
 
@@ -63,6 +70,7 @@ def social_community_members(session: Session, community_id: int) -> list[int]:
 def install() -> None:
     if _have("guanxi.loyalty.points"):
         context.customer_fields.setdefault("loyalty", loyalty_fields)
+        context.customer_fields_many.setdefault("loyalty", loyalty_fields_many)
         offers.providers.setdefault("points", LoyaltyPoints())
     if _have("guanxi.analytics.reports") and _have("guanxi.analytics.segment_rules"):
         segments.register_default(analytics_segment_members)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from guanxi.customers import shipments
-from guanxi.customers.models import Customer, Order, Shipment
+from guanxi.customers.models import Consent, Customer, Identity, Order, Shipment
 
 LIVE = Customer.status == "active"
 PAID = ("paid", "partially_refunded")
@@ -104,4 +104,55 @@ def purchases_after(session: Session, starts: dict[int, dt.datetime], days: int)
             if start <= placed_at < start + dt.timedelta(days=days):
                 n, revenue = out.get(cid, (0, 0))
                 out[cid] = (n + 1, revenue + int(amount))
+    return out
+
+
+# Batch reads for queueing and draining: one query per few thousand customers instead of a few per customer.
+IN_CHUNK = 2000  # well under SQLite's bound-parameter limit
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ids = sorted(set(ids))
+    for i in range(0, len(ids), IN_CHUNK):
+        yield ids[i:i + IN_CHUNK]
+
+
+def live_customers(session: Session, ids: Iterable[int]) -> dict[int, Customer]:
+    """id -> the live customer as `profiles.live_customer` resolves it (merges followed); erased ones absent."""
+    rows: dict[int, Customer] = {}
+    wanted = set(ids)
+    while wanted:  # each round loads the customers the previous round was merged into
+        for chunk in _chunks(wanted):
+            rows.update((c.id, c) for c in session.scalars(select(Customer).where(Customer.id.in_(chunk))))
+        wanted = {c.merged_into_id for c in rows.values() if c.status == "merged" and c.merged_into_id
+                  and c.merged_into_id not in rows}
+    out = {}
+    for cid in set(ids):
+        c, hops = rows.get(cid), 0
+        while c is not None and c.status == "merged" and c.merged_into_id and hops < 50:
+            c, hops = rows.get(c.merged_into_id), hops + 1
+        if c is not None and c.status != "erased":
+            out[cid] = c
+    return out
+
+
+def consent_states(session: Session, ids: Iterable[int]) -> dict[int, dict[tuple[str, str], Row]]:
+    """customer id -> {(channel, purpose): the row in force (.granted, .notice_version)}, as `consents.current`
+    gives it for one customer; plain rows, as loading thousands of ORM objects costs more than the query."""
+    states: dict[int, dict[tuple[str, str], Row]] = {}
+    for chunk in _chunks(ids):
+        for row in session.execute(select(Consent.customer_id, Consent.channel, Consent.purpose, Consent.granted,
+                                          Consent.notice_version).where(Consent.customer_id.in_(chunk))
+                                   .order_by(Consent.customer_id, Consent.at, Consent.id)):
+            states.setdefault(row.customer_id, {})[(row.channel, row.purpose)] = row
+    return states
+
+
+def identities(session: Session, ids: Iterable[int]) -> dict[int, list[Row]]:
+    """customer id -> identities (.kind, .value_enc, still encrypted), in `profiles.identities_of`'s order."""
+    out: dict[int, list[Row]] = {}
+    for chunk in _chunks(ids):
+        for row in session.execute(select(Identity.customer_id, Identity.kind, Identity.value_enc)
+                                   .where(Identity.customer_id.in_(chunk)).order_by(Identity.customer_id, Identity.id)):
+            out.setdefault(row.customer_id, []).append(row)
     return out

@@ -6,6 +6,7 @@ customer at send time has exactly the same shape, so a template that saved rende
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -38,9 +39,16 @@ BANNED_WORDS = ("最好", "最佳", "最优", "最低价", "最高级", "第一"
 _env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(text: str):
+    # Compiling is most of the cost of a render; the same text compiles to the same template, so a
+    # campaign's audience compiles each variant once. Errors are not cached (lru_cache never caches raises).
+    return _env.from_string(text)
+
+
 def _compile(text: str, where: str):
     try:
-        return _env.from_string(text)
+        return _compiled(text)
     except TemplateError as exc:
         raise Invalid(f"the {where} is not a valid template: {exc}",
                       errors=[{"loc": ["body", where], "msg": str(exc)}]) from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from itertools import islice
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -17,17 +18,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from guanxi.care import bridges  # noqa: F401  (loyalty points and tier, analytics segments, when present)
 from guanxi.care import approval, campaigns, facts, offers, outbox, segments, template_store, templates, unsubscribe
 from guanxi.care import more_triggers  # noqa: F401  (registers the triggers of trigger_kinds)
-from guanxi.care.trigger_kinds import KINDS, Run
 from guanxi.care.assignment import assign
+from guanxi.care.context import fields_for as context_fields
 from guanxi.care.context import message_context
 from guanxi.care.models import Campaign, Recipient
 from guanxi.care.occasions import birthday_due, md_keys, occasions_on
 from guanxi.care.quiet_hours import zone
 from guanxi.care.settings import CareSettings
-from guanxi.customers import profiles, purchases
+from guanxi.care.trigger_kinds import KINDS, Run
+from guanxi.customers import purchases
 from guanxi.db import transaction, utcnow
 from guanxi.dialect import insert_ignoring_conflicts
-from guanxi.errors import NotFound
 from guanxi.privacy import audit
 from guanxi.privacy.crypto import PiiCipher
 from guanxi.staff.roles import SYSTEM
@@ -132,64 +133,94 @@ def candidates(session: Session, cipher: PiiCipher, care: CareSettings, campaign
             yield Candidate(cid, p.get("period") or "once")
 
 
-def _choose(session: Session, campaign: Campaign, cand: Candidate, now: dt.datetime) -> tuple[str, bool] | None:
-    variant, control = assign(campaign.id, cand.customer_id,
-                              [(v["name"], v["weight"]) for v in campaign.variants], campaign.control_percent)
-    stmt = insert_ignoring_conflicts(session, Recipient, ["campaign_id", "customer_id", "period"]).returning(Recipient.id)
-    new = session.scalar(stmt, {"campaign_id": campaign.id, "customer_id": cand.customer_id, "period": cand.period,
-                                "variant": variant, "control": control, "at": now})
-    return None if new is None else (variant, control)
+CHUNK = 1000  # candidates chosen and queued per round trip: one recipients INSERT, one outbox INSERT
 
 
-def _queue(session: Session, cipher: PiiCipher, secret: str, care: CareSettings, campaign: Campaign,
-           cand: Candidate, variant: str, now: dt.datetime, report: RunReport) -> None:
-    try:
-        customer = profiles.live_customer(session, cand.customer_id)
-    except NotFound:
-        report.skip("erased")
-        return
-    consenting = [c for c in campaign.channels if outbox.consented(session, customer.id, c, campaign.purpose)]
-    channel = (consenting or campaign.channels)[0]  # without consent it is queued and suppressed, so counted
-    name = next(v["template"] for v in campaign.variants if v["name"] == variant)
-    template = template_store.find_template(session, name, channel, customer.locale)
-    if template is None:
-        report.skip("no_template")
-        return
-    key = f"campaign:{campaign.id}:{customer.id}:{cand.period}"
-    offer = offers.issue(session, customer.id, cand.offer or campaign.offer, key)
-    links = {"preferences": f"{care.public_url.rstrip('/')}/m"}
-    if campaign.purpose == "marketing":
-        links["unsubscribe"] = unsubscribe.link(care.public_url, secret, customer.id, channel)
-    context = message_context(session, cipher, customer.id, shop_name=care.shop_name, locale=template.locale,
-                              offer=offer, occasion=cand.occasion, order=cand.order, links=links)
-    subject, body = templates.render(template.subject, template.body, context)
+def _choose_many(session: Session, campaign: Campaign, chunk: list[Candidate], now: dt.datetime,
+                 report: RunReport) -> list[tuple[Candidate, str, bool]]:
+    """Record the chunk's recipients; (candidate, variant, control) for each one new in its period."""
+    weights = [(v["name"], v["weight"]) for v in campaign.variants]
+    rows, by_key = [], {}
+    for cand in chunk:
+        if (cand.customer_id, cand.period) in by_key:  # the same choice twice in one chunk
+            report.repeated += 1
+            continue
+        variant, control = assign(campaign.id, cand.customer_id, weights, campaign.control_percent)
+        by_key[(cand.customer_id, cand.period)] = (cand, variant, control)
+        rows.append({"campaign_id": campaign.id, "customer_id": cand.customer_id, "period": cand.period,
+                     "variant": variant, "control": control, "at": now})
+    if not rows:
+        return []
+    table = Recipient.__table__
+    stmt = insert_ignoring_conflicts(session, table, ["campaign_id", "customer_id", "period"]).returning(
+        table.c.customer_id, table.c.period)
+    new = {(cid, period) for cid, period in session.execute(stmt, rows)}
+    report.repeated += len(rows) - len(new)
+    return [by_key[k] for k in by_key if k in new]
+
+
+def _queue_many(session: Session, cipher: PiiCipher, secret: str, care: CareSettings, campaign: Campaign,
+                picked: list[tuple[Candidate, str]], now: dt.datetime, report: RunReport,
+                found_templates: dict) -> None:
+    """Render and queue one message per picked candidate; customers, consents and fields load per chunk."""
+    customers = facts.live_customers(session, [cand.customer_id for cand, _ in picked])
+    live_ids = sorted({c.id for c in customers.values()})
+    states = facts.consent_states(session, live_ids)
     start = max(now, campaign.starts_at) if campaign.starts_at else now
     expires = start + dt.timedelta(hours=care.expire_hours) if campaign.purpose == "marketing" else None
-    created = outbox.enqueue(session, cipher, outbox.Draft(
-        key=key, customer_id=customer.id, channel=channel, purpose=campaign.purpose, locale=template.locale,
-        subject=subject, body=body, campaign_id=campaign.id, template_id=template.id,
-        template_version=template.version, variant=variant, priority=campaign.priority, not_before=start,
-        expires_at=expires))
-    if created is None:
-        report.repeated += 1
-    else:
-        report.queued += 1
+    ready = []
+    for cand, variant in picked:
+        customer = customers.get(cand.customer_id)
+        if customer is None:
+            report.skip("erased")
+            continue
+        state = states.get(customer.id, {})
+        consenting = [c for c in campaign.channels if outbox.consented_in(state, c, campaign.purpose)]
+        channel = (consenting or campaign.channels)[0]  # without consent it is queued and suppressed, so counted
+        name = next(v["template"] for v in campaign.variants if v["name"] == variant)
+        if (name, channel, customer.locale) not in found_templates:
+            found_templates[(name, channel, customer.locale)] = template_store.find_template(
+                session, name, channel, customer.locale)
+        template = found_templates[(name, channel, customer.locale)]
+        if template is None:
+            report.skip("no_template")
+            continue
+        key = f"campaign:{campaign.id}:{customer.id}:{cand.period}"
+        offer = offers.issue(session, customer.id, cand.offer or campaign.offer, key)
+        ready.append((cand, variant, customer, state, channel, template, key, offer))
+    # After the offers: the text shows the points balance including the points just given.
+    fields = context_fields(session, sorted({r[2].id for r in ready}))
+    drafts = []
+    for cand, variant, customer, state, channel, template, key, offer in ready:
+        links = {"preferences": f"{care.public_url.rstrip('/')}/m"}
+        if campaign.purpose == "marketing":
+            links["unsubscribe"] = unsubscribe.link(care.public_url, secret, customer.id, channel)
+        ctx = message_context(session, cipher, customer.id, shop_name=care.shop_name, locale=template.locale,
+                              offer=offer, occasion=cand.occasion, order=cand.order, links=links,
+                              customer=customer, consent_state=state, fields=fields.get(customer.id))
+        subject, body = templates.render(template.subject, template.body, ctx)
+        drafts.append(outbox.Draft(
+            key=key, customer_id=customer.id, channel=channel, purpose=campaign.purpose, locale=template.locale,
+            subject=subject, body=body, campaign_id=campaign.id, template_id=template.id,
+            template_version=template.version, variant=variant, priority=campaign.priority, not_before=start,
+            expires_at=expires))
+    created = outbox.enqueue_many(session, cipher, drafts)
+    report.queued += len(created)
+    report.repeated += len(drafts) - len(created)
 
 
 def run_campaign(session: Session, cipher: PiiCipher, secret: str, care: CareSettings, campaign: Campaign,
                  now: dt.datetime, today: dt.date | None = None) -> RunReport:
     report = RunReport()
-    for cand in candidates(session, cipher, care, campaign, now, today):
-        chosen = _choose(session, campaign, cand, now)
-        if chosen is None:
-            report.repeated += 1
-            continue
-        report.chosen += 1
-        variant, control = chosen
-        if control:
-            report.control += 1
-            continue
-        _queue(session, cipher, secret, care, campaign, cand, variant, now, report)
+    found_templates: dict = {}  # (template name, channel, locale) -> the template, looked up once per run
+    pending = iter(candidates(session, cipher, care, campaign, now, today))
+    while chunk := list(islice(pending, CHUNK)):
+        chosen = _choose_many(session, campaign, chunk, now, report)
+        report.chosen += len(chosen)
+        report.control += sum(1 for _, _, control in chosen if control)
+        picked = [(cand, variant) for cand, variant, control in chosen if not control]
+        if picked:
+            _queue_many(session, cipher, secret, care, campaign, picked, now, report, found_templates)
     return report
 
 

@@ -165,3 +165,20 @@ def settle(session: Session, customer_id: int, redemption_id: int, *, confirm: b
 def ledger_of(session: Session, customer_id: int, limit: int = 100) -> list[PointEntry]:
     return list(session.scalars(select(PointEntry).where(PointEntry.customer_id == customer_id)
                                 .order_by(PointEntry.at.desc(), PointEntry.id.desc()).limit(limit)))
+
+
+def available_and_tiers(session: Session, customer_ids: list[int]) -> dict[int, dict]:
+    """{id: {"available", "tier"}} for many live customers at once (what summary() gives, without the lots),
+    for messages to a large audience; customers with no balance or tier are absent."""
+    from guanxi.loyalty.models import PointBalance, TierStatus
+
+    out: dict[int, dict] = {}
+    for i in range(0, len(customer_ids), 2000):
+        chunk = customer_ids[i:i + 2000]
+        for cid, available in session.execute(select(PointBalance.customer_id, PointBalance.available)
+                                               .where(PointBalance.customer_id.in_(chunk))):
+            out.setdefault(cid, {})["available"] = available
+        for cid, tier in session.execute(select(TierStatus.customer_id, TierStatus.tier_code)
+                                         .where(TierStatus.customer_id.in_(chunk))):
+            out.setdefault(cid, {})["tier"] = tier
+    return out
