@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from guanxi.care import campaigns, outbox, privacy_hooks, template_store, triggers, unsubscribe  # noqa: F401
+from guanxi.care import campaigns, outbox, privacy_hooks, template_store, tracking, triggers, unsubscribe  # noqa: F401
 from guanxi.care.campaigns import CampaignSpec
 from guanxi.care.channels.http import SIGNATURE_HEADER, signature_ok
 from guanxi.care.models import OutboxMessage
@@ -222,6 +222,8 @@ async def inbound_sms(request: Request, runtime: RuntimeDep, care: CareSettingsD
     with runtime.factory() as session:
         owner = unsubscribe.inbound_sms(session, runtime.cipher, body.phone, body.text,
                                         region=runtime.settings.default_region)
+        if owner is not None:
+            tracking.unsubscribed(session, owner, "sms")
         session.commit()
     return {"unsubscribed": owner is not None}
 
@@ -232,7 +234,8 @@ content="width=device-width, initial-scale=1"><title>{title}</title></head><body
 
 
 def _unsubscribe(token: str, session, runtime) -> HTMLResponse:
-    _, channel = unsubscribe.unsubscribe(session, runtime.secrets.session_secret, token)
+    customer_id, channel = unsubscribe.unsubscribe(session, runtime.secrets.session_secret, token)
+    tracking.unsubscribed(session, customer_id, channel)
     session.commit()
     page = _PAGE.format(lang="zh-CN", title=html.escape("已退订 Unsubscribed"),
                         text=html.escape(f"您将不再收到营销消息（{channel}）。 You will get no more marketing "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import smtplib
 import socket
 from email.message import EmailMessage
@@ -48,6 +49,12 @@ class SmtpChannel:
             footer = "退订 Unsubscribe" if env.locale == "zh-CN" else "Unsubscribe"
             body = f"{body}\n\n--\n{footer}: {env.unsubscribe_url}"
         msg.set_content(body)
+        if env.extra.get("open_pixel"):
+            # Opens can only be seen in HTML mail: the same text, plus a 1×1 image (tracking.py).
+            text = html.escape(body)
+            msg.add_alternative(f'<html><body><div style="white-space:pre-wrap">{text}</div>'
+                                f'<img src="{html.escape(env.extra["open_pixel"])}" width="1" height="1" alt="">'
+                                f"</body></html>", subtype="html")
         return msg
 
     def send(self, env: Envelope) -> str:
