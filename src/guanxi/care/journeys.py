@@ -202,7 +202,7 @@ def step_counts(session: Session, journey: Journey) -> dict:
         if s["type"] == "send":
             prefix = f"journey:{journey.id}:{s['id']}:"
             by = dict(session.execute(select(OutboxMessage.status, func.count()).where(
-                OutboxMessage.idempotency_key.startswith(prefix, autoescape=True)).group_by(OutboxMessage.status)))
+                OutboxMessage.idempotency_key.startswith(prefix, autoescape=True)).group_by(OutboxMessage.status)).all())
             row.update(messages=sum(by.values()), sent=by.get("sent", 0) + by.get("delivered", 0),
                        suppressed=by.get("suppressed", 0))
         steps.append(row)
