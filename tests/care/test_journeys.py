@@ -150,3 +150,25 @@ def test_a_loop_through_a_wait_is_allowed_and_roles_are_checked(api, auth, perso
     assert api.get(J, headers=auth("analyst")).status_code == 403
     assert api.post(J, json={"name": "x", "steps": STEPS, "audience": {}}, headers=auth("operations")).status_code == 422
     assert api.get(f"{J}/999", headers=auth("operations")).status_code == 404
+
+
+def test_export_shows_the_journey_and_erasure_takes_the_customer_out(api, auth, runtime, care_settings, person,
+                                                                     templates):
+    from guanxi.care import privacy_hooks  # noqa: F401  (registers the hooks)
+    from guanxi.customers import privacy_hooks as _customers  # noqa: F401
+    from guanxi.db import transaction
+    from guanxi.privacy import requests
+    from guanxi.staff.roles import SYSTEM
+
+    cid = person()
+    jid = _journey(api, auth, [cid]).json()["id"]
+    api.post(f"{J}/{jid}/activate", headers=auth("operations"))
+    _run(runtime, care_settings, T0)
+    with transaction(runtime.factory) as session:
+        doc = requests.export(session, runtime.cipher, cid, SYSTEM)
+        assert "'step': 'pause'" in str(doc)
+        requests.erase(session, runtime.cipher, cid, SYSTEM)
+    assert _run(runtime, care_settings, T1)["moved"] == 0
+    assert _messages(runtime) == 1
+    with runtime.factory() as session:
+        assert session.scalar(select(JourneyMember.status)) == "left"
