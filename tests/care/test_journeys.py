@@ -172,3 +172,16 @@ def test_export_shows_the_journey_and_erasure_takes_the_customer_out(api, auth, 
     assert _messages(runtime) == 1
     with runtime.factory() as session:
         assert session.scalar(select(JourneyMember.status)) == "left"
+
+
+def test_entrants_are_looked_for_hourly_moves_every_run(api, auth, runtime, care_settings, person, templates):
+    person(tags=["tea"])
+    reply = api.post(J, json={"name": "茶友", "audience": {"filter": {"tags": ["tea"]}}, "steps": STEPS},
+                     headers=auth("operations"))
+    jid = reply.json()["id"]
+    api.post(f"{J}/{jid}/activate", headers=auth("operations"))
+    assert _run(runtime, care_settings, T0)["entered"] == 1
+    person(tags=["tea"])
+    assert _run(runtime, care_settings, T0 + dt.timedelta(minutes=10))["entered"] == 0
+    later = _run(runtime, care_settings, T0 + dt.timedelta(hours=1))
+    assert later["entered"] == 1 and later["queued"] == 1

@@ -28,6 +28,9 @@ from guanxi.privacy.crypto import PiiCipher
 
 DUE = ("active", "waiting")
 BATCH = 500
+# Moves run every minute; looking for entrants walks a trigger's whole audience, so it runs hourly,
+# like the campaigns' triggers (and again at once when the clock is set back, as the CLI and tests do).
+ENTRY_EVERY = dt.timedelta(hours=1)
 
 
 def _entry(journey: Journey) -> Campaign:
@@ -153,8 +156,11 @@ def advance(factory: sessionmaker[Session], cipher: PiiCipher, secret: str, care
         report["journeys"] += 1
         with transaction(factory) as session:
             journey = session.get(Journey, jid)
-            if journey is not None and journey.status == "active":
+            last = journey.last_entry_at if journey is not None else None
+            if journey is not None and journey.status == "active" and (
+                    last is None or now >= last + ENTRY_EVERY or now < last):
                 report["entered"] += enter(session, cipher, care, journey, now)
+                journey.last_entry_at = now
         after = 0
         while after is not None:
             with factory() as session:

@@ -143,6 +143,7 @@ class Journey(Base):
     audience: Mapped[dict] = mapped_column(JsonType, default=dict)
     steps: Mapped[list] = mapped_column(JsonType, default=list)
     goal_days: Mapped[int | None] = mapped_column(Integer)              # an order within N days ends it
+    last_entry_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # entrants are looked for hourly
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -54,6 +54,7 @@ def upgrade() -> None:
     sa.Column('audience', _json(), nullable=False),
     sa.Column('steps', _json(), nullable=False),
     sa.Column('goal_days', sa.Integer(), nullable=True),
+    sa.Column('last_entry_at', guanxi.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_by', sa.String(length=200), nullable=False),
     sa.Column('created_at', guanxi.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', guanxi.db.UTCDateTime(timezone=True), nullable=False),
