@@ -91,6 +91,7 @@ def test_send_wait_branch_on_click_and_leave_on_order(api, auth, runtime, smtp, 
     assert counts["entered"] == 3 and counts["done"] == 2 and counts["converted"] == 1
     by_step = {s["id"]: s for s in counts["steps"]}
     assert by_step["hello"]["sent"] == 3 and by_step["thanks"]["sent"] == 1 and by_step["remind"]["sent"] == 1
+    assert by_step["hello"]["clicked"] == 1 and by_step["hello"]["opened"] == 1 and by_step["remind"]["clicked"] == 0
     with runtime.factory() as session:
         places = {m.customer_id: (m.step, m.status) for m in session.scalars(select(JourneyMember))}
     assert places == {a: ("end", "done"), b: ("end", "done"), c: ("pause", "converted")}

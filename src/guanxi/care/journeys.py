@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guanxi.care import campaigns, templates
+from guanxi.care import campaigns, templates, tracking
 from guanxi.care.campaigns import CampaignSpec
 from guanxi.care.models import CareTemplate, Journey, JourneyMember, OutboxMessage
 from guanxi.db import utcnow
@@ -201,10 +201,13 @@ def step_counts(session: Session, journey: Journey) -> dict:
                               status in ("active", "waiting"))}
         if s["type"] == "send":
             prefix = f"journey:{journey.id}:{s['id']}:"
-            by = dict(session.execute(select(OutboxMessage.status, func.count()).where(
-                OutboxMessage.idempotency_key.startswith(prefix, autoescape=True)).group_by(OutboxMessage.status)).all())
+            mine = OutboxMessage.idempotency_key.startswith(prefix, autoescape=True)
+            by = dict(session.execute(select(OutboxMessage.status, func.count()).where(mine)
+                                      .group_by(OutboxMessage.status)).all())
+            engaged = tracking.figures(session, message_ids=list(session.scalars(select(OutboxMessage.id).where(mine))))
             row.update(messages=sum(by.values()), sent=by.get("sent", 0) + by.get("delivered", 0),
-                       suppressed=by.get("suppressed", 0))
+                       suppressed=by.get("suppressed", 0), opened=engaged["opened"],
+                       clicked=engaged["clicked_unique"], unsubscribes=engaged["unsubscribes"])
         steps.append(row)
     totals = {k: 0 for k in ("active", "waiting", "done", "converted", "left")}
     for (_, status), n in here.items():
