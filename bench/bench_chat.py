@@ -1,7 +1,7 @@
 """Live chat fan-out: N visitors hold a server-sent-event stream open on one `guanxi serve` process;
 agents answer a sample of them through the API. Two latencies: from the reply's POST to the visitor's
 stream receiving it (end to end), and from the POST's answer (the reply committed) to the visitor
-(fan-out). Target: 1,000 connections, fan-out p99 < 200 ms on loopback.
+(fan-out). Target: 1,000 connections, p99 < 200 ms on loopback, judged end to end.
 
 The load generator (Python asyncio, httpx) shares the machine with the server, so the figures
 include its own scheduling delay. Each stream is woken by the in-process fan-out, which hands it the
@@ -150,7 +150,8 @@ def main() -> None:
             rss = server_tree_rss_mb(proc)
     emit("chat_fanout", backend=args.backend, connections=args.connections, replies=args.replies, rate=args.rate,
          **figures, server_rss_mb=rss, target_p99_ms=TARGET_P99_MS,
-         met=figures["received"] == figures["sent"] and figures["fanout_latency"].get("p99_ms", 1e9) < TARGET_P99_MS,
+         # Judged on end to end (from the agent's POST to the visitor), which includes the fan-out: the stricter reading.
+         met=figures["received"] == figures["sent"] and figures["latency"].get("p99_ms", 1e9) < TARGET_P99_MS,
          load_average=load_average())
 
 

@@ -145,3 +145,15 @@ def auth(make_token):
         return {"Authorization": f"Bearer {make_token(role)}"}
 
     return headers
+
+
+@pytest.fixture
+def mailbox(monkeypatch, runtime):
+    """A real SMTP server on loopback (aiosmtpd) that the app's settings point at."""
+    from tests.web.mailbox import Mailbox
+
+    box = Mailbox().start()
+    monkeypatch.setattr(runtime.settings, "smtp_host", "127.0.0.1")
+    monkeypatch.setattr(runtime.settings, "smtp_port", box.port)
+    yield box
+    box.stop()

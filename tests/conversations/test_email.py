@@ -16,7 +16,7 @@ from guanxi.db import transaction
 from guanxi.service import inbound_mail
 from guanxi.service.models import Ticket
 from guanxi.service.settings import ServiceSettings
-from tests.web.mailbox import Mailbox, free_port
+from tests.web.mailbox import free_port
 
 CUSTOMER = "zhao.min@example.com"
 
@@ -44,12 +44,9 @@ def inbox_route(runtime, always_open):
 
 
 @pytest.fixture
-def sink(runtime, monkeypatch):
-    box = Mailbox().start()
-    monkeypatch.setattr(runtime.settings, "smtp_host", "127.0.0.1")
-    monkeypatch.setattr(runtime.settings, "smtp_port", box.port)
-    yield box
-    box.stop()
+def sink(mailbox):
+    """Where the inbox's replies go out (the suite's loopback SMTP server)."""
+    return mailbox
 
 
 def _mail(route, subject: str, body: str, *, sender=CUSTOMER, in_reply_to=None, references=None, attach=None) -> str:

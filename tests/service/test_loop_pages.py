@@ -19,18 +19,6 @@ from .test_pages import _staff, _ticket
 PAGES = ["/service/incidents", "/service/actions", "/service/quality"]
 
 
-@pytest.fixture
-def mailbox(monkeypatch, runtime):
-    """A real SMTP server on loopback that the app's settings point at."""
-    from tests.web.mailbox import Mailbox
-
-    box = Mailbox().start()
-    monkeypatch.setattr(runtime.settings, "smtp_host", "127.0.0.1")
-    monkeypatch.setattr(runtime.settings, "smtp_port", box.port)
-    yield box
-    box.stop()
-
-
 def _mail_to(box, address: str, timeout: float = 5.0) -> list:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not box.to(address):

@@ -69,10 +69,32 @@ def test_rates_per_group_match_the_hand_computed_table(client, auth, runtime, de
     _return(client, h, t2, l3["SPOON-1"])
     _return(client, h, t4, l4["MUG-1"])
 
+    # Reviews, through the social domain's intake: one of the mug on o1 (negative), one of the tea on o1
+    # (positive), one of o3 naming no product (negative, about both its lines), one of o4 (before the range)
+    # and one of o2 later confirmed fake (left out). None demands a refund, so none opens a complaint ticket.
+    reviews = [("rv1", o1, "MUG-1", "质量太差了，杯子裂了，很失望"), ("rv2", o1, "TEA-1", "茶很好喝，非常满意，会回购"),
+               ("rv3", o3, None, "包装破损，很不满意，差评"), ("rv4", o4, "MUG-1", "太差了，差评"),
+               ("rv5", o2, "MUG-1", "太差了，差评")]
+    r = client.post("/api/v1/social/mentions", headers=auth("tech"), json={"mentions": [
+        {"platform": "shop", "id": rid, "kind": "review", "text": text, "posted_at": "2026-11-20T10:00:00+00:00",
+         "order_id": oid, **({"product_sku": sku} if sku else {})} for rid, oid, sku, text in reviews]})
+    assert r.status_code in (200, 201), r.text
+    fake = client.get("/api/v1/social/mentions", headers=admin, params={"platform": "shop"}).json()
+    fake_id = next(m["id"] for m in (fake["items"] if isinstance(fake, dict) else fake) if m["external_id"] == "rv5")
+    from guanxi.social.models import Mention
+    with transaction(runtime.factory) as s:
+        s.get(Mention, fake_id).flag_state = "confirmed"
+
     r = client.get("/api/v1/service/reports/rates", headers=h, params={"since": "2026-11-01", "until": "2026-11-30"})
     assert r.status_code == 200, r.text
     data = r.json()
-    assert (data["orders"], data["lines"], data["complaints"], data["negative_reviews"]) == (3, 5, 2, None)
+    assert (data["orders"], data["lines"], data["complaints"]) == (3, 5, 2)
+    assert (data["reviews"], data["negative_reviews"]) == (3, 2)
+    reviews_of = {dim: {row["key"]: (row["reviews"], row["negative_reviews"], row["negative_review_rate"])
+                        for row in data[dim]} for dim in ("product", "channel", "segment")}
+    assert reviews_of["product"] == {"MUG-1": (1, 1, 1.0), "TEA-1": (2, 1, 0.5), "SPOON-1": (1, 1, 1.0)}
+    assert reviews_of["channel"] == {"wechat": (3, 2, 0.6667), "site": (0, 0, None)}   # o2's review is fake
+    assert reviews_of["segment"] == {"champions": (2, 1, 0.5), "—": (1, 1, 1.0)}
 
     def table(dim):
         return {row["key"]: (row["orders"], row["complaints"], row["complaint_rate"], row["lines"], row["returns"],

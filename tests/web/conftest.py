@@ -64,18 +64,6 @@ def seed_customer(client, auth):
 
 
 @pytest.fixture
-def mailbox(monkeypatch, runtime):
-    """A loopback SMTP server; the app's settings point at it."""
-    from .mailbox import Mailbox
-
-    box = Mailbox().start()
-    monkeypatch.setattr(runtime.settings, "smtp_host", "127.0.0.1")
-    monkeypatch.setattr(runtime.settings, "smtp_port", box.port)
-    yield box
-    box.stop()
-
-
-@pytest.fixture
 def client(app):
     """The test client as an English-speaking browser (the shop's default locale is zh-CN)."""
     from fastapi.testclient import TestClient

@@ -1,11 +1,12 @@
 """Complaint and return rates per product, supplier, channel, segment and tier over a date range.
 
 complaint rate = complaint tickets / orders, return rate = returns / order lines, for the orders
-placed in the range. A complaint is a ticket about one of those orders (survey follow-ups left out:
-they repeat a complaint already counted); it counts for the products of the lines it names, or of
-the whole order when it names none. Orders and products come from customers.service_feed, the
-segment from analytics, the tier from loyalty. Negative reviews are not here: the social domain has
-no function that counts them per product over a date range (only social.dashboard's last N days)."""
+placed in the range, and negative-review rate = negative reviews / reviews of those orders. A
+complaint is a ticket about one of those orders (survey follow-ups left out: they repeat a complaint
+already counted); it counts for the products of the lines it names, or of the whole order when it
+names none. A review counts for the order's line of its product, or for the whole order when it names
+no product of the order; a review confirmed fake is left out. Orders and products come from
+customers.service_feed, reviews from social.reviews, the segment from analytics, the tier from loyalty."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from guanxi.customers import service_feed
 from guanxi.errors import NotFound
 from guanxi.loyalty import tiers
 from guanxi.service.models import Ticket, TicketReturn
+from guanxi.social import reviews as social_reviews
 
 DIMENSIONS = ("product", "supplier", "channel", "segment", "tier")
 NONE = "—"
@@ -60,6 +62,9 @@ def rates(session: Session, since: dt.datetime, until: dt.datetime) -> dict:
         for line_id, in session.execute(select(TicketReturn.order_line_id).where(
                 TicketReturn.kind == "return", TicketReturn.order_line_id.in_(ids))):
             returned[line_id] += 1
+    reviews = []
+    for ids in _chunks(sorted(by_order)):
+        reviews += social_reviews.order_reviews(session, ids)
     out = {}
     for dim in DIMENSIONS:
         key = keys[dim]
@@ -74,10 +79,21 @@ def rates(session: Session, since: dt.datetime, until: dt.datetime) -> dict:
             for ln in by_order[order_id]:
                 if not named or ln.line_id in named:
                     tickets_in[key(ln)].add(ticket_id)
+        reviewed, negative = defaultdict(set), defaultdict(set)
+        for rv in reviews:
+            about = [ln for ln in by_order[rv.order_id] if ln.sku == rv.product_sku] or by_order[rv.order_id]
+            for ln in about:
+                reviewed[key(ln)].add(rv.mention_id)
+                if rv.negative:
+                    negative[key(ln)].add(rv.mention_id)
         out[dim] = sorted(({"key": k, "orders": len(orders[k]), "complaints": len(tickets_in[k]),
                             "complaint_rate": round(len(tickets_in[k]) / len(orders[k]), 4),
                             "lines": line_count[k], "returns": returns[k],
-                            "return_rate": round(returns[k] / line_count[k], 4)} for k in orders),
+                            "return_rate": round(returns[k] / line_count[k], 4),
+                            "reviews": len(reviewed[k]), "negative_reviews": len(negative[k]),
+                            "negative_review_rate": (round(len(negative[k]) / len(reviewed[k]), 4)
+                                                     if reviewed[k] else None)} for k in orders),
                           key=lambda r: (-r["complaint_rate"], -r["orders"], r["key"]))
     return {"since": since, "until": until, "orders": len(by_order), "lines": len(lines),
-            "complaints": len(complaints), "negative_reviews": None, **out}
+            "complaints": len(complaints), "reviews": len(reviews),
+            "negative_reviews": sum(rv.negative for rv in reviews), **out}

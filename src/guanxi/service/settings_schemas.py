@@ -135,6 +135,9 @@ class RateRow(PublicModel):
     lines: int
     returns: int
     return_rate: float
+    reviews: int
+    negative_reviews: int
+    negative_review_rate: float | None = Field(description="negative reviews / reviews; null without reviews")
 
 
 class RatesReport(PublicModel):
@@ -143,8 +146,8 @@ class RatesReport(PublicModel):
     orders: int
     lines: int
     complaints: int
-    negative_reviews: None = Field(None, description="not available: the social domain has no per-product "
-                                                     "count of negative reviews over a date range")
+    reviews: int
+    negative_reviews: int
     product: list[RateRow]
     supplier: list[RateRow]
     channel: list[RateRow]

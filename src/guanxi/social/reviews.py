@@ -125,3 +125,22 @@ def award_points(session: Session, mention: Mention, points: int) -> int | None:
                                  SYSTEM)
     mention.points_entry_id = done.entry_id
     return done.entry_id
+
+
+@dataclass(frozen=True)
+class OrderReview:
+    mention_id: int
+    order_id: int
+    product_sku: str | None
+    negative: bool
+
+
+def order_reviews(session: Session, order_ids: list[int]) -> list[OrderReview]:
+    """The visible reviews of these orders (a review confirmed fake is left out), for the service desk's
+    negative-review rates. A review without a product is about its whole order."""
+    if not order_ids:
+        return []
+    rows = session.execute(select(Mention.id, Mention.order_id, Mention.product_sku, Mention.label).where(
+        Mention.kind == "review", Mention.status == "visible", Mention.flag_state != "confirmed",
+        Mention.order_id.in_(order_ids)).order_by(Mention.id)).all()
+    return [OrderReview(mid, oid, sku, label == "negative") for mid, oid, sku, label in rows]
