@@ -11,6 +11,8 @@ from guanxi.customers import timeline as _customer_timeline  # noqa: F401  (regi
 from guanxi.customers import privacy_hooks as _customer_privacy  # noqa: F401  (registers exporter and eraser)
 from guanxi.customers.api import router as customers_router
 from guanxi.care.api import router as care_router
+from guanxi.care.journey_api import router as care_journeys_router
+from guanxi.care.tracking_api import router as care_tracking_router
 from guanxi.analytics.api import router as analytics_router
 from guanxi.customers.duplicates_api import router as duplicates_router
 from guanxi.customers.imports_api import router as imports_router
@@ -31,6 +33,7 @@ from guanxi.web import install as install_web
 
 API_ROUTERS = [staff_router, customers_router, analytics_router, privacy_router, privacy_requests_router, webhooks_router, shipments_router, imports_router, duplicates_router, loyalty_router, service_router, care_router, social_router, conversations_router]
 API_ROUTERS.append(social_community_router)  # live sessions, communities, creators
+API_ROUTERS += [care_journeys_router, care_tracking_router]  # care journeys; /c/ tracked links and open pixel
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

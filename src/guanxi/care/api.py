@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from guanxi.care import approval, campaigns, outbox, preferences, privacy_hooks, template_store, triggers, unsubscribe  # noqa: F401
+from guanxi.care import (approval, campaigns, outbox, preferences, privacy_hooks, template_store,  # noqa: F401
+                         tracking, triggers, unsubscribe)
 from guanxi.care.campaigns import CampaignSpec
 from guanxi.care.channels import CONSENT_CHANNEL
 from guanxi.care.channels.http import SIGNATURE_HEADER, signature_ok
@@ -239,6 +240,8 @@ async def inbound_sms(request: Request, runtime: RuntimeDep, care: CareSettingsD
     with runtime.factory() as session:
         owner = unsubscribe.inbound_sms(session, runtime.cipher, body.phone, body.text,
                                         region=runtime.settings.default_region)
+        if owner is not None:
+            tracking.unsubscribed(session, owner, "sms")
         session.commit()
     return {"unsubscribed": owner is not None}
 
@@ -264,6 +267,7 @@ def unsubscribe_one_click(token: UnsubscribeToken, session: SessionDep, runtime:
                           care: CareSettingsDep) -> HTMLResponse:
     """The confirm button, and RFC 8058 one-click unsubscribe (List-Unsubscribe-Post): marketing on that
     channel stops at once, queued messages included (consent is checked again at send time)."""
-    _, channel = unsubscribe.unsubscribe(session, runtime.secrets.session_secret, token)
+    customer_id, channel = unsubscribe.unsubscribe(session, runtime.secrets.session_secret, token)
+    tracking.unsubscribed(session, customer_id, channel)
     session.commit()
     return HTMLResponse(preferences.done_page(channel, _centre(care)), headers={"Cache-Control": "no-store"})

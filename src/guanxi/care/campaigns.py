@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guanxi.care import approval, facts, more_triggers, offers, templates, trigger_kinds  # noqa: F401  (more_triggers registers)
+from guanxi.care import approval, facts, more_triggers, offers, templates, tracking, trigger_kinds  # noqa: F401  (more_triggers registers)
 from guanxi.care.assignment import CONTROL
 from guanxi.care.caps import parse_caps
 from guanxi.care.models import Campaign, CareTemplate, OutboxMessage, Recipient
@@ -249,4 +249,5 @@ def report(session: Session, campaign_id: int) -> dict:
             "outbox": {s: int(statuses.get(s, 0)) for s in ("queued", "sending", "sent", "delivered", "failed",
                                                              "bounced", "suppressed")},
             "suppressed_reasons": {k or "unknown": int(v) for k, v in reasons.items()},
-            "conversion_days": campaign.conversion_days, "groups": uplift(figures)}
+            "conversion_days": campaign.conversion_days, "groups": uplift(figures),
+            "engagement": tracking.figures(session, campaign_id=campaign.id)}

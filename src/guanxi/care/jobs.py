@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from guanxi.care import privacy_hooks  # noqa: F401  (timeline, export and erasure hooks)
 from guanxi.care.delivery import run_drain
+from guanxi.care.journey_runner import advance
 from guanxi.care.settings import load_care_settings
 from guanxi.care.triggers import run_triggers
 from guanxi.privacy.crypto import PiiCipher
@@ -33,3 +34,10 @@ def run_care_triggers(ctx) -> dict:
     results = run_triggers(ctx.factory, cipher, secret, load_care_settings(), now=ctx.now)
     return {"campaigns": len(results), "queued": sum(r["queued"] for r in results.values()),
             "chosen": sum(r["chosen"] for r in results.values())}
+
+
+@job("care.advance_journeys", every="minutely")
+def advance_journeys(ctx) -> dict:
+    # Under the job lease once per minute; each customer's move is itself guarded, so overlap is harmless.
+    cipher, secret = _keys(ctx)
+    return advance(ctx.factory, cipher, secret, load_care_settings(), now=ctx.now)

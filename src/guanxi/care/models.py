@@ -105,6 +105,8 @@ class OutboxMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)    # first open (pixel), tracking.py
+    clicked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)   # first tracked-link click
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
@@ -124,3 +126,61 @@ class RateCounter(Base):
     window: Mapped[str] = mapped_column(String(30), primary_key=True)   # "s:<epoch second>" | "d:<YYYY-MM-DD>"
     used: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)       # old windows are swept after this
+
+
+class MessageEvent(Base):
+    """One open (pixel), click (tracked link) or unsubscribe attributed to a message; tracking.py."""
+
+    __tablename__ = "care_message_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("care_outbox.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("care_campaigns.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(12))          # open | click | unsubscribe
+    link: Mapped[int | None] = mapped_column(Integer)      # which link of the message (0-based), for clicks
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_care_message_events_campaign", "campaign_id", "kind"),
+                      Index("ix_care_message_events_message", "message_id", "kind"))
+
+
+class Journey(Base):
+    """An entry (trigger or audience, as campaigns have) and ordered steps; journeys.py."""
+
+    __tablename__ = "care_journeys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="draft")      # draft | active | paused
+    purpose: Mapped[str] = mapped_column(String(20), default="marketing")
+    trigger: Mapped[str | None] = mapped_column(String(30))
+    params: Mapped[dict] = mapped_column(JsonType, default=dict)
+    audience: Mapped[dict] = mapped_column(JsonType, default=dict)
+    steps: Mapped[list] = mapped_column(JsonType, default=list)
+    goal_days: Mapped[int | None] = mapped_column(Integer)              # an order within N days ends it
+    last_entry_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # entrants are looked for hourly
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class JourneyMember(Base):
+    """A customer's place in a journey; `version` guards each move so two workers move a customer once."""
+
+    __tablename__ = "care_journey_members"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("care_journeys.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    period: Mapped[str] = mapped_column(String(60))
+    step: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active | waiting | done | converted
+    next_run_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_message_id: Mapped[int | None] = mapped_column(ForeignKey("care_outbox.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    entered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("journey_id", "customer_id", "period"),
+                      Index("ix_care_journey_members_due", "status", "next_run_at"),
+                      Index("ix_care_journey_members_customer", "customer_id"))

@@ -18,7 +18,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from guanxi.care import caps as caps_rules
-from guanxi.care import rate_limits, send_lookups, unsubscribe
+from guanxi.care import rate_limits, send_lookups, tracking, unsubscribe
 from guanxi.care.channels import ADDRESS_KIND, CONSENT_CHANNEL, Channel, DeliveryError, Envelope
 from guanxi.care.models import OutboxMessage
 from guanxi.care.quiet_hours import next_allowed
@@ -212,10 +212,12 @@ def prepare(session: Session, cipher: PiiCipher, secret: str, care: CareSettings
         report.count("deferred", "rate_limit")
         return None
     link = unsubscribe.link(care.public_url, secret, customer.id, msg.channel) if msg.purpose == "marketing" else None
-    return Envelope(message_id=msg.id, idempotency_key=msg.idempotency_key, channel=msg.channel, purpose=msg.purpose,
-                    customer_id=customer.id, to=to, subject=cipher.decrypt(msg.subject_enc, context="care_subject"),
-                    body=cipher.decrypt(msg.body_enc, context="care_body") or "", locale=msg.locale,
-                    unsubscribe_url=link)
+    envelope = Envelope(message_id=msg.id, idempotency_key=msg.idempotency_key, channel=msg.channel,
+                        purpose=msg.purpose, customer_id=customer.id, to=to,
+                        subject=cipher.decrypt(msg.subject_enc, context="care_subject"),
+                        body=cipher.decrypt(msg.body_enc, context="care_body") or "", locale=msg.locale,
+                        unsubscribe_url=link)
+    return tracking.decorate(envelope, care.public_url, secret, links=care.track_links, pixel=care.open_pixel)
 
 
 def process(factory: sessionmaker[Session], cipher: PiiCipher, secret: str, care: CareSettings,

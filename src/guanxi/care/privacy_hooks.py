@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from guanxi.care.models import Campaign, OutboxMessage, Recipient
+from guanxi.care.models import Campaign, JourneyMember, OutboxMessage, Recipient
 from guanxi.customers.hooks import eraser, exporter, timeline
 from guanxi.customers.privacy_hooks import person_ids
 from guanxi.db import utcnow
@@ -49,12 +49,15 @@ def export_messages(session: Session, customer_id: int) -> dict:
         messages.append({
             "id": msg.id, "channel": msg.channel, "purpose": msg.purpose, "status": msg.status, "reason": msg.reason,
             "campaign_id": msg.campaign_id, "locale": msg.locale, "created_at": msg.created_at, "sent_at": msg.sent_at,
-            "delivered_at": msg.delivered_at,
+            "delivered_at": msg.delivered_at, "opened_at": msg.opened_at, "clicked_at": msg.clicked_at,
             "subject": cipher.decrypt(msg.subject_enc, context="care_subject"),
             "body": cipher.decrypt(msg.body_enc, context="care_body")})
     campaigns = [{"campaign_id": r.campaign_id, "period": r.period, "variant": r.variant, "at": r.at}
                  for r in session.scalars(select(Recipient).where(Recipient.customer_id.in_(ids)).order_by(Recipient.id))]
-    return {"messages": messages, "campaigns": campaigns}
+    journeys = [{"journey_id": m.journey_id, "period": m.period, "step": m.step, "status": m.status,
+                 "entered_at": m.entered_at} for m in session.scalars(
+        select(JourneyMember).where(JourneyMember.customer_id.in_(ids)).order_by(JourneyMember.id))]
+    return {"messages": messages, "campaigns": campaigns, "journeys": journeys}
 
 
 @eraser("care")
@@ -67,4 +70,8 @@ def erase_messages(session: Session, customer_id: int) -> dict:
                     .values(status="suppressed", reason="erased", locked_by=None, locked_until=None, updated_at=now))
     done = session.execute(update(OutboxMessage).where(OutboxMessage.customer_id.in_(ids))
                            .values(subject_enc=None, body_enc=None, last_error=None, updated_at=now))
+    # An erased person goes no further in any journey (the outbox would suppress the messages anyway).
+    session.execute(update(JourneyMember).where(JourneyMember.customer_id.in_(ids),
+                                                JourneyMember.status.in_(("active", "waiting")))
+                    .values(status="left", updated_at=now))
     return {"messages": done.rowcount}

@@ -134,3 +134,49 @@ class ReceiptCreate(StrictModel):
 class InboundSms(StrictModel):
     phone: Annotated[str, Field(min_length=3, max_length=40)]
     text: Annotated[str, Field(max_length=1000)]
+
+
+# Journeys (journeys.py) ----------------------------------------------------------------------
+
+StepId = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class JourneyStep(StrictModel):
+    """send: channel + template; wait: days/hours; condition: when (+ value) with yes/no; exit."""
+
+    id: StepId
+    type: Literal["send", "wait", "condition", "exit"]
+    channel: Channel | None = None
+    template: Annotated[str | None, Field(min_length=1, max_length=100)] = None
+    days: Annotated[StrictInt | None, Field(ge=0, le=366)] = None
+    hours: Annotated[StrictInt | None, Field(ge=0, le=24 * 366)] = None
+    when: Literal["opened", "clicked", "ordered", "tag", "city"] | None = None
+    value: Annotated[str | None, Field(min_length=1, max_length=100)] = None
+    yes: StepId | None = None
+    no: StepId | None = None
+    next: StepId | None = None
+
+
+class JourneyWrite(StrictModel):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    purpose: Literal["marketing", "service"] = "marketing"
+    trigger: Literal["birthday", "holiday", "order_followup", "first_order", "winback", "stuck_shipment"] | None = None
+    params: dict[str, Any] = {}
+    audience: dict[str, Any] = {}
+    steps: Annotated[list[JourneyStep], Field(min_length=1, max_length=50)]
+    goal_days: Annotated[StrictInt | None, Field(ge=1, le=90)] = None
+
+
+class JourneyPublic(PublicModel):
+    id: int
+    name: str
+    status: str
+    purpose: str
+    trigger: str | None
+    params: dict
+    audience: dict
+    steps: list[dict]
+    goal_days: int | None
+    created_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime

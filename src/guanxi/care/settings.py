@@ -35,6 +35,8 @@ class CareSettings(BaseSettings):
     webhook_url: str | None = None        # the shop's own endpoint for channel "webhook"
     webhook_secret: str | None = None     # signs outgoing webhooks and checks delivery receipts
     http_timeout: float = Field(default=10.0, gt=0)
+    track_links: bool = Field(default=True, description="links in messages go through signed /c/ redirects")
+    open_pixel: bool = Field(default=False, description="HTML e-mails carry a 1x1 open-tracking image")
 
     rate_limits: dict = Field(default_factory=dict, description='per channel {"sms": {"per_second": 20, "per_day": 10000}}')
     require_approval: bool = Field(default=False, description="a second staff member approves a campaign before it runs")

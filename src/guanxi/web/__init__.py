@@ -35,6 +35,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.duplicates",
     "guanxi.web.pages.service_loop",  # incidents, actions, quality checks
     "guanxi.web.pages.care",
+    "guanxi.web.pages.care_journeys",
     "guanxi.web.pages.imports",
     "guanxi.web.pages.settings",
     "guanxi.web.pages.audit",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import smtplib
 import socket
 from email.charset import QP, Charset
@@ -13,7 +14,7 @@ from email.utils import formatdate
 from guanxi.care.channels import DeliveryError, Envelope
 
 
-# An e-mail here is always one text/plain part, so it is written out directly: EmailMessage's header
+# An e-mail here is one text/plain part (unless it carries an open pixel), so it is written out directly: EmailMessage's header
 # registry parses and folds every header and took most of the drain's time. Non-ASCII and long header
 # values become RFC 2047 encoded words as before; the body is 8bit UTF-8 as EmailMessage.set_content
 # sends it, or quoted-printable when a line is too long for SMTP.
@@ -75,6 +76,12 @@ class SmtpChannel:
         for name, value in self._headers(env):
             msg[name] = value
         msg.set_content(self._text(env))
+        if env.extra.get("open_pixel"):
+            # Opens can only be seen in HTML mail: the same text, plus a 1×1 image (tracking.py).
+            text = html.escape(self._text(env))
+            msg.add_alternative(f'<html><body><div style="white-space:pre-wrap">{text}</div>'
+                                f'<img src="{html.escape(env.extra["open_pixel"])}" width="1" height="1" alt="">'
+                                f"</body></html>", subtype="html")
         return msg
 
     def wire(self, env: Envelope) -> tuple[bytes, str]:
@@ -97,10 +104,10 @@ class SmtpChannel:
         if not env.to:
             raise DeliveryError("no e-mail address", retry=False, bounced=True)
         try:
-            if self.sender.isascii() and env.to.isascii():
+            if self.sender.isascii() and env.to.isascii() and not env.extra.get("open_pixel"):
                 data, mid = self.wire(env)
                 refused = self._connection().sendmail(self.sender, [env.to], data)
-            else:  # an internationalised address needs SMTPUTF8, which send_message negotiates
+            else:  # an internationalised address needs SMTPUTF8, which send_message negotiates; a pixel, HTML
                 msg = self.compose(env)
                 mid = msg["Message-ID"]
                 refused = self._connection().send_message(msg)
