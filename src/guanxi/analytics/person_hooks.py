@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from guanxi.analytics import membership
 from guanxi.analytics.models import CustomerScore, SegmentSnapshot
 from guanxi.customers import hooks
 
@@ -16,6 +17,7 @@ from guanxi.customers import hooks
 def _forget(session: Session, customer_id: int) -> None:
     session.execute(delete(CustomerScore).where(CustomerScore.customer_id == customer_id))
     session.execute(delete(SegmentSnapshot).where(SegmentSnapshot.customer_id == customer_id))
+    membership.forget(session, [customer_id])
 
 
 @hooks.exporter("analytics")
