@@ -28,6 +28,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.social",
     "guanxi.web.pages.social_community",
     "guanxi.web.pages.analytics",
+    "guanxi.web.pages.analytics_segments",
     "guanxi.web.pages.customers",
     "guanxi.web.pages.customer360",
     "guanxi.web.pages.duplicates",
