@@ -149,3 +149,22 @@ def test_snapshot_is_frozen(runtime):
         assert membership.members(session, frozen.id) == before
         assert membership.members(session, city) == {ids[1], ids[3]}
         assert [sid for sid, _ in membership.dynamic_segments(session)].count(frozen.id) == 0
+
+
+def test_rebuild_job_is_registered_and_reruns_cleanly(runtime):
+    from types import SimpleNamespace
+
+    from guanxi.analytics import jobs  # noqa: F401  (registers the jobs)
+    from guanxi.scheduler.registry import JOBS
+
+    ids = _setup(runtime)
+    with transaction(runtime.factory) as session:  # a score change the live hook never saw
+        session.execute(update(CustomerScore).where(CustomerScore.customer_id == ids[1])
+                        .values(lifecycle_stage="active"))
+    spec = JOBS["analytics.rebuild_segments"]
+    assert spec.every == "daily"
+    ctx = SimpleNamespace(factory=runtime.factory, settings=runtime.settings, now=T0 + dt.timedelta(days=1))
+    assert spec.func(ctx) == {"segments": len(RULES), "entered": 1, "left": 0}
+    assert spec.func(ctx) == {"segments": len(RULES), "entered": 0, "left": 0}
+    with runtime.factory() as session:
+        assert stored(session) == brute_force(session) == replayed(session)
