@@ -168,3 +168,22 @@ def test_rebuild_job_is_registered_and_reruns_cleanly(runtime):
     assert spec.func(ctx) == {"segments": len(RULES), "entered": 0, "left": 0}
     with runtime.factory() as session:
         assert stored(session) == brute_force(session) == replayed(session)
+
+
+def test_export_carries_and_erasure_removes_memberships(runtime):
+    from guanxi.analytics import person_hooks  # noqa: F401  (registers the hooks)
+    from guanxi.customers import privacy_hooks  # noqa: F401
+    from guanxi.privacy import requests
+    from guanxi.staff.roles import SYSTEM
+
+    ids = _setup(runtime)
+    person = ids[0]  # 上海, champions, active: in the city segment and the not-churned one
+    with transaction(runtime.factory) as session:
+        mine = requests.export(session, runtime.cipher, person, SYSTEM)["domains"]["analytics"]
+    assert {(c["segment"], c["kind"]) for c in mine["segment_changes"]} >= {("s0", "entered"), ("s3", "entered")}
+    with transaction(runtime.factory) as session:
+        requests.erase(session, runtime.cipher, person, SYSTEM)
+    with runtime.factory() as session:
+        assert not any(person in m for m in stored(session).values())
+        assert not session.scalars(select(SegmentChange).where(SegmentChange.customer_id == person)).all()
+        assert {ids[3]} <= stored(session)[min(stored(session))]  # the others stay

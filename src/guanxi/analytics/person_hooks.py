@@ -27,7 +27,8 @@ def export_scores(session: Session, customer_id: int) -> dict:
                               .where(SegmentSnapshot.customer_id == customer_id).order_by(SegmentSnapshot.month))
     scores = None if row is None else {c.name: getattr(row, c.name) for c in CustomerScore.__table__.columns
                                        if c.name != "customer_id"}
-    return {"scores": scores, "segments_by_month": [{"month": m, "segment": s} for m, s in history]}
+    return {"scores": scores, "segments_by_month": [{"month": m, "segment": s} for m, s in history],
+            "segment_changes": membership.changes_of(session, customer_id)}
 
 
 @hooks.eraser("analytics")
