@@ -187,3 +187,23 @@ def test_export_carries_and_erasure_removes_memberships(runtime):
         assert not any(person in m for m in stored(session).values())
         assert not session.scalars(select(SegmentChange).where(SegmentChange.customer_id == person)).all()
         assert {ids[3]} <= stored(session)[min(stored(session))]  # the others stay
+
+
+def test_the_recompute_job_moves_members_with_the_new_scores(runtime):
+    from types import SimpleNamespace
+
+    from guanxi.analytics import jobs  # noqa: F401  (registers the jobs)
+    from guanxi.scheduler.registry import JOBS
+    from tests.analytics.shop import seed_shop
+
+    seed_shop(runtime, customers=20)
+    with transaction(runtime.factory) as session:
+        row = reports.create_segment(session, "buyers", {"field": "orders", "op": ">=", "value": 1}, "test")
+        membership.sync_segment(session, row.id, segment_rules.parse(row.rule), cause="created")
+        assert membership.members(session, row.id) == set()  # no scores yet
+    ctx = SimpleNamespace(factory=runtime.factory, settings=runtime.settings,
+                          now=dt.datetime(2026, 6, 30, 20, tzinfo=dt.UTC))
+    result = JOBS["analytics.recompute"].func(ctx)
+    assert result["segment_changes"]["entered"] == 20 and result["segment_changes"]["left"] == 0
+    with runtime.factory() as session:
+        assert stored(session) == brute_force(session) == replayed(session)

@@ -10,9 +10,11 @@ from guanxi.scheduler.registry import job
 
 @job("analytics.recompute", every="daily")
 def recompute_scores(ctx) -> dict:
-    """Re-score every customer once a day; running it again the same day replaces the same rows."""
+    """Re-score every customer once a day; running it again the same day replaces the same rows.
+    New scores move segment members at once (entries and exits), not only at the next rebuild."""
     with transaction(ctx.factory) as session:
-        return recompute(session, ctx.settings, as_of=today(ctx.settings, ctx.now), now=ctx.now)
+        result = recompute(session, ctx.settings, as_of=today(ctx.settings, ctx.now), now=ctx.now)
+        return {**result, "segment_changes": membership.rebuild(session, now=ctx.now)}
 
 
 @job("analytics.rebuild_segments", every="daily")
