@@ -16,10 +16,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from guanxi.analytics import person_hooks as _person_hooks  # noqa: F401  (export, erasure, merge hooks)
-from guanxi.analytics import customer_traits, recommendations, reports, segment_rules
-from guanxi.analytics.schemas import SegmentCreate, SegmentRule
+from guanxi.analytics import customer_traits, membership, recommendations, reports, segment_export, segment_rules
+from guanxi.analytics.schemas import SegmentCreate, SegmentRule, SegmentSnapshotCreate
 from guanxi.deps import AnalyticsReader, CustomerReader, RuntimeDep, SessionDep
 from guanxi.errors import Forbidden, Invalid, NotFound
+from guanxi.privacy import audit
 from guanxi.schemas import IdPath
 from guanxi.staff.roles import Actor, Perm
 
@@ -93,8 +94,8 @@ def customer_recommendations(customer_id: IdPath, actor: CustomerReader, session
 
 
 def _segment_reply(row, members: int) -> dict:
-    return {"id": row.id, "name": row.name, "rule": row.rule, "members": members, "created_by": row.created_by,
-            "created_at": row.created_at}
+    return {"id": row.id, "name": row.name, "kind": row.kind, "snapshot_of": row.snapshot_of, "rule": row.rule,
+            "members": members, "created_by": row.created_by, "created_at": row.created_at}
 
 
 @router.post("/segments/preview")
@@ -108,6 +109,7 @@ def create_segment(body: SegmentCreate, actor: AnalyticsReader, session: Session
     """Save a live segment; its members are whoever matches the rule at the time it is read."""
     row = reports.create_segment(session, body.name, body.rule, actor.ref)
     members = reports.count_members(session, segment_rules.parse(row.rule))
+    membership.sync_segment(session, row.id, segment_rules.parse(row.rule), cause="created")
     session.commit()
     return _segment_reply(row, members)
 
@@ -122,7 +124,7 @@ def get_segment(segment_id: IdPath, actor: AnalyticsReader, session: SessionDep,
                 limit: Annotated[int, Query(ge=0, le=1000)] = 100) -> dict:
     """The segment with its member count and the first `limit` members (pseudonymised for analysts)."""
     row = reports.get_segment(session, segment_id)
-    rule = segment_rules.parse(row.rule)
+    rule = reports.members_of(row)
     ids = reports.member_ids(session, rule, limit=limit)
     return {**_segment_reply(row, reports.count_members(session, rule)), "member_ids": _ids(actor, runtime, ids),
             "pseudonymised": not sees_real_ids(actor)}
@@ -133,7 +135,7 @@ def get_segment(segment_id: IdPath, actor: AnalyticsReader, session: SessionDep,
 def export_segment(segment_id: IdPath, actor: AnalyticsReader, session: SessionDep, runtime: RuntimeDep) -> Response:
     """The members with their scores as CSV; the id column is pseudonymised for analysts."""
     row = reports.get_segment(session, segment_id)
-    rule = segment_rules.parse(row.rule)
+    rule = reports.members_of(row)
     named = sees_real_ids(actor)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -143,6 +145,38 @@ def export_segment(segment_id: IdPath, actor: AnalyticsReader, session: SessionD
                          *("" if v is None else v for v in values)])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="segment-{segment_id}.csv"', "Cache-Control": "no-store"})
+
+
+@router.post("/segments/{segment_id}/snapshot", status_code=201)
+def snapshot_segment(segment_id: IdPath, body: SegmentSnapshotCreate, actor: AnalyticsReader,
+                     session: SessionDep) -> dict:
+    """Freeze a dynamic segment's members now as a static segment named `name` (409 if the name is taken)."""
+    row = membership.snapshot(session, segment_id, body.name, actor.ref)
+    members = reports.count_members(session, reports.members_of(row))
+    session.commit()
+    return _segment_reply(row, members)
+
+
+@router.get("/segments/{segment_id}/export.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}, "description": "one row per member"}})
+def export_segment_csv(segment_id: IdPath, actor: AnalyticsReader, session: SessionDep,
+                       runtime: RuntimeDep) -> Response:
+    """Members as CSV: id, name, e-mail, phone for roles that read customers (in full with `customers.read_pii`),
+    a pseudonym (keyed hash) and figures only for the analyst. Audited."""
+    row = reports.get_segment(session, segment_id)
+    named = sees_real_ids(actor)
+    reveal = actor.can(Perm.customers_read_pii)
+    text, count = segment_export.to_csv(segment_export.rows(session, runtime.cipher, row, named=named,
+                                                            reveal=reveal))
+    details = {"rows": count, "pseudonymised": not named, "revealed": named and reveal}
+    if named:
+        audit.record_pii_read(session, actor, "segment", segment_id, kind=audit.AuditKind.pii_exported,
+                              threshold_per_hour=runtime.settings.pii_alert_per_hour, **details)
+    else:
+        audit.record(session, "segment_exported", actor, subject_type="segment", subject_id=segment_id, **details)
+    session.commit()
+    return Response(text, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="segment-{segment_id}-export.csv"', "Cache-Control": "no-store"})
 
 
 from guanxi.analytics import funnel_api  # noqa: E402  (the funnel and GA4 import, under the same prefix)

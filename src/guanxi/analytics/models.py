@@ -104,6 +104,39 @@ class SavedSegment(Base):
     rule: Mapped[dict] = mapped_column(JsonType)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "dynamic": members follow the rule; "static": a snapshot of a dynamic segment's members, frozen.
+    kind: Mapped[str] = mapped_column(String(10), default="dynamic", server_default="dynamic")
+    snapshot_of: Mapped[int | None] = mapped_column(BigInteger)  # the dynamic segment a static one froze
+
+
+class SegmentMember(Base):
+    """Who is in a segment now, and since when: kept current by ``analytics.membership``."""
+
+    __tablename__ = "analytics_segment_members"
+
+    segment_id: Mapped[int] = mapped_column(ForeignKey("analytics_segments.id", ondelete="CASCADE"),
+                                            primary_key=True, autoincrement=False)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True,
+                                             autoincrement=False)
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_analytics_segment_members_customer", "customer_id"),)
+
+
+class SegmentChange(Base):
+    """One entry into or exit from a dynamic segment: the events campaigns trigger on."""
+
+    __tablename__ = "analytics_segment_changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("analytics_segments.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))    # "entered" | "left"
+    cause: Mapped[str] = mapped_column(String(10))   # "live" (an order, event or profile change) | "rebuild"
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_analytics_segment_changes_segment_kind_at", "segment_id", "kind", "at"),
+                      Index("ix_analytics_segment_changes_customer_at", "customer_id", "at"))
 
 
 class CustomerTraits(Base):

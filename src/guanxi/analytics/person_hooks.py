@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from guanxi.analytics import membership
 from guanxi.analytics.models import CustomerScore, CustomerTraits, SegmentSnapshot
 from guanxi.customers import hooks
 
@@ -17,6 +18,7 @@ def _forget(session: Session, customer_id: int) -> None:
     session.execute(delete(CustomerScore).where(CustomerScore.customer_id == customer_id))
     session.execute(delete(SegmentSnapshot).where(SegmentSnapshot.customer_id == customer_id))
     session.execute(delete(CustomerTraits).where(CustomerTraits.customer_id == customer_id))
+    membership.forget(session, [customer_id])
 
 
 @hooks.exporter("analytics")
@@ -29,7 +31,8 @@ def export_scores(session: Session, customer_id: int) -> dict:
     traits = session.get(CustomerTraits, customer_id)
     derived = None if traits is None else {c.name: getattr(traits, c.name) for c in CustomerTraits.__table__.columns
                                            if c.name != "customer_id"}
-    return {"scores": scores, "traits": derived, "segments_by_month": [{"month": m, "segment": s} for m, s in history]}
+    return {"scores": scores, "traits": derived, "segments_by_month": [{"month": m, "segment": s} for m, s in history],
+            "segment_changes": membership.changes_of(session, customer_id)}
 
 
 @hooks.eraser("analytics")

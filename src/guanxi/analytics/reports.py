@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from guanxi.analytics import kpis, segment_rules
 from guanxi.analytics.lifecycle import Stage
-from guanxi.analytics.models import CustomerScore, CustomerTraits, SavedSegment, ScoreRun, SegmentSnapshot
+from guanxi.analytics.models import CustomerScore, CustomerTraits, SavedSegment, ScoreRun, SegmentMember, SegmentSnapshot
 from guanxi.analytics.recompute import today
 from guanxi.analytics.rfm import Segment, segment_movements
 from guanxi.config import Settings
@@ -130,7 +130,7 @@ def kpi_report(session: Session, settings: Settings, *, start: dt.date | None = 
 
 # Live segments -----------------------------------------------------------------------------
 
-def _filtered(rule: segment_rules.Rule):
+def filtered(rule: segment_rules.Rule):
     """SELECT customer_id FROM scores [JOIN profile columns] WHERE rule."""
     columns = dict(SCORE_COLUMNS)
     stmt = select(S.customer_id)
@@ -145,12 +145,25 @@ def _filtered(rule: segment_rules.Rule):
     return stmt.where(segment_rules.to_sql(rule, columns))
 
 
-def count_members(session: Session, rule: segment_rules.Rule) -> int:
-    return int(session.scalar(select(func.count()).select_from(_filtered(rule).subquery())))
+def members_of(row: SavedSegment) -> Select:
+    """SELECT customer_id of a saved segment: its rule when dynamic, the stored snapshot when static."""
+    if row.kind == "static":
+        return select(SegmentMember.customer_id).where(SegmentMember.segment_id == row.id)
+    return filtered(segment_rules.parse(row.rule))
 
 
-def member_ids(session: Session, rule: segment_rules.Rule, *, limit: int = 100) -> list[int]:
-    return list(session.scalars(_filtered(rule).order_by(S.customer_id).limit(limit)))
+def _selection(what: segment_rules.Rule | Select) -> Select:
+    return what if isinstance(what, Select) else filtered(what)
+
+
+def count_members(session: Session, what: segment_rules.Rule | Select) -> int:
+    """One SQL count: what the rule builder asks on every edit."""
+    return int(session.scalar(select(func.count()).select_from(_selection(what).subquery())))
+
+
+def member_ids(session: Session, what: segment_rules.Rule | Select, *, limit: int = 100) -> list[int]:
+    sel = _selection(what).subquery()
+    return list(session.scalars(select(sel.c.customer_id).order_by(sel.c.customer_id).limit(limit)))
 
 
 def create_segment(session: Session, name: str, rule_data: dict, created_by: str) -> SavedSegment:
@@ -167,7 +180,7 @@ def create_segment(session: Session, name: str, rule_data: dict, created_by: str
 
 def list_segments(session: Session) -> list[tuple[SavedSegment, int]]:
     rows = session.scalars(select(SavedSegment).order_by(SavedSegment.id)).all()
-    return [(row, count_members(session, segment_rules.parse(row.rule))) for row in rows]
+    return [(row, count_members(session, members_of(row))) for row in rows]
 
 
 def get_segment(session: Session, segment_id: int) -> SavedSegment:
@@ -181,9 +194,9 @@ EXPORT_FIELDS = ("segment", "lifecycle_stage", "recency_score", "frequency_score
                  "window_spend_minor", "clv_minor", "currency", "p_alive", "churn_risk", "expected_purchases")
 
 
-def member_rows(session: Session, rule: segment_rules.Rule):
+def member_rows(session: Session, what: segment_rules.Rule | Select):
     """Each member's scores, for the CSV export, by customer id."""
-    members = _filtered(rule).subquery()
+    members = _selection(what).subquery()
     stmt = (select(S.customer_id, *(getattr(S, f) for f in EXPORT_FIELDS))
             .join(members, members.c.customer_id == S.customer_id).order_by(S.customer_id))
     yield from session.execute(stmt.execution_options(yield_per=5000))

@@ -16,3 +16,7 @@ class SegmentRule(StrictModel):
 
 class SegmentCreate(SegmentRule):
     name: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class SegmentSnapshotCreate(StrictModel):
+    name: Annotated[str, Field(min_length=1, max_length=100, description="name of the new static segment")]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guanxi.customers.hooks import customers_changed
 from guanxi.customers.identity import resolve_people
 from guanxi.customers.models import CustomerEvent
 from guanxi.customers.records import PersonIn
@@ -53,4 +54,5 @@ def record_events(session: Session, cipher: PiiCipher, events: list[EventIn]) ->
             new_id = session.scalar(select(CustomerEvent.id).where(CustomerEvent.source == e.source,
                                                                     CustomerEvent.external_id == e.external_id))
         results.append((new_id, cid, created))
+    customers_changed(session, [cid for _, cid, created in results if created])
     return results

@@ -53,3 +53,23 @@ def mover(name: str, undo: Unmover):
         movers[name] = (func, undo)
         return func
     return register
+
+
+# (session, customer_ids) -> None: these customers' orders, events or profile just changed (same transaction)
+ChangeListener = Callable[[Session, list[int]], None]
+change_listeners: dict[str, ChangeListener] = {}
+
+
+def on_change(name: str):
+    def register(func: ChangeListener) -> ChangeListener:
+        change_listeners[name] = func
+        return func
+    return register
+
+
+def customers_changed(session: Session, customer_ids) -> None:
+    """Tell every listener (e.g. live segments) which customers to look at again."""
+    ids = sorted({cid for cid in customer_ids if cid is not None})
+    if ids:
+        for listener in change_listeners.values():
+            listener(session, ids)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from guanxi.customers.hooks import customers_changed
 from guanxi.customers.identity import chunks, resolve_people
 from guanxi.customers.models import Order, OrderLine, Product
 from guanxi.customers.records import OrderIn, OrderResult
@@ -78,6 +79,7 @@ def ingest_orders(session: Session, cipher: PiiCipher, orders: Sequence[OrderIn]
         results.append(OrderResult(oid, cid, False))
     for oid, status in status_updates.items():
         session.execute(update(Order).where(Order.id == oid).values(status=status, updated_at=now))
+    customers_changed(session, [r.customer_id for r in results if r.created or r.id in status_updates])
     return results
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from guanxi.customers import consents, normalise
-from guanxi.customers.hooks import timeline_sources
+from guanxi.customers.hooks import customers_changed, timeline_sources
 from guanxi.customers.identity import identity_hash, profile_columns, resolve_people
 from guanxi.customers.models import Customer, Identity, Order
 from guanxi.customers.records import IdentityKey, PersonIn
@@ -47,6 +47,8 @@ def update_profile(session: Session, cipher: PiiCipher, customer_id: int, fields
     for key, value in cols.items():
         setattr(customer, key, value)
     customer.updated_at = utcnow()
+    session.flush()  # listeners read the new values with SQL
+    customers_changed(session, [customer.id])
     return customer
 
 
