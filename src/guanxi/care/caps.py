@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from guanxi.care.quiet_hours import zone
 
-CAP_CHANNELS = ("email", "sms", "wechat", "webhook", "push")
+CAP_CHANNELS = ("email", "sms", "wechat", "webhook", "push", "inapp")
 _CAP = re.compile(r"^(?:(?P<channel>[a-z]+):)?(?P<limit>\d+)/(?P<period>day|week)$")
 WEEK = dt.timedelta(days=7)
 

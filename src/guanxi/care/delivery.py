@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from guanxi.care import outbox
 from guanxi.care.channels import Channel
 from guanxi.care.channels.email import SmtpChannel
-from guanxi.care.channels.http import SmsChannel, WebhookChannel, WeChatChannel
+from guanxi.care.channels.http import PushChannel, SmsChannel, WebhookChannel, WeChatChannel
+from guanxi.care.channels.inapp import InAppChannel
 from guanxi.care.settings import CareSettings
 from guanxi.config import Settings
 from guanxi.privacy.crypto import PiiCipher
@@ -22,6 +23,8 @@ def build_channels(settings: Settings, care: CareSettings) -> dict[str, Channel]
         "sms": SmsChannel(care.sms_url, care.sms_key, timeout=timeout),
         "wechat": WeChatChannel(care.wechat_url, care.wechat_access_token, timeout=timeout),
         "webhook": WebhookChannel(care.webhook_url, care.webhook_secret, timeout=timeout),
+        "push": PushChannel(care.push_url, care.push_key, timeout=timeout),
+        "inapp": InAppChannel(),
     }
 
 

@@ -9,7 +9,7 @@ from pydantic import Field, StrictInt
 
 from guanxi.schemas import PublicModel, StrictModel, Timestamp
 
-Channel = Literal["email", "sms", "wechat", "webhook"]
+Channel = Literal["email", "sms", "wechat", "webhook", "push", "inapp"]
 Locale = Literal["zh-CN", "en"]
 
 

@@ -34,6 +34,8 @@ class CareSettings(BaseSettings):
     wechat_access_token: str | None = None
     webhook_url: str | None = None        # the shop's own endpoint for channel "webhook"
     webhook_secret: str | None = None     # signs outgoing webhooks and checks delivery receipts
+    push_url: str | None = None           # the shop's push gateway: POST {push_url}/push
+    push_key: str | None = None
     http_timeout: float = Field(default=10.0, gt=0)
     track_links: bool = Field(default=True, description="links in messages go through signed /c/ redirects")
     open_pixel: bool = Field(default=False, description="HTML e-mails carry a 1x1 open-tracking image")

@@ -15,9 +15,9 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from guanxi.errors import Invalid
 
-CHANNELS = ("email", "sms", "wechat", "webhook")
+CHANNELS = ("email", "sms", "wechat", "webhook", "push", "inapp")
 LOCALES = ("zh-CN", "en")
-MAX_LENGTH = {"sms": 500, "wechat": 2000, "email": 100_000, "webhook": 20_000}
+MAX_LENGTH = {"sms": 500, "wechat": 2000, "email": 100_000, "webhook": 20_000, "push": 1000, "inapp": 20_000}
 
 SAMPLE_CONTEXT: dict[str, Any] = {
     "customer": {"id": 1, "name": "王小明", "first_name": "小明", "city": "上海", "locale": "zh-CN",

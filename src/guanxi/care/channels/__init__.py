@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 # Which identity kind addresses a customer on each channel (None: the channel needs no address).
-ADDRESS_KIND = {"email": "email", "sms": "phone", "wechat": "wechat_openid", "webhook": None}
+# App push goes to the shop's push gateway by customer id (the app registered its device there); the in-app
+# inbox is the member page itself.
+ADDRESS_KIND = {"email": "email", "sms": "phone", "wechat": "wechat_openid", "webhook": None, "push": None,
+                "inapp": None}
 # The consent channel each message channel is checked against.
-CONSENT_CHANNEL = {"email": "email", "sms": "sms", "wechat": "wechat", "webhook": "any"}
+CONSENT_CHANNEL = {"email": "email", "sms": "sms", "wechat": "wechat", "webhook": "any", "push": "push", "inapp": "any"}
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""SMS, WeChat template messages and the shop's own webhook, over HTTP.
+"""SMS, WeChat template messages, app push and the shop's own webhook, over HTTP.
 
 Every request carries the message's idempotency key (header `Idempotency-Key`), so a provider
 that honours it sends a retried message once. Errors: a timeout, 408, 429 or 5xx is retried;
@@ -22,6 +22,11 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def header_key(key: str) -> str:
+    """The idempotency key as an HTTP header value: as it is when ASCII, else a stable hash of it."""
+    return key if key.isascii() else "sha256-" + hashlib.sha256(key.encode()).hexdigest()
+
+
 def signature_ok(secret: str | None, body: bytes, given: str | None) -> bool:
     return bool(secret) and bool(given) and hmac.compare_digest(sign(secret, body), given)
 
@@ -39,7 +44,8 @@ class HttpChannel:
         body = json.dumps(payload, ensure_ascii=False).encode()
         try:
             reply = self.client.post(url, content=body, headers={
-                "Content-Type": "application/json", "Idempotency-Key": env.idempotency_key, **(headers or {})})
+                "Content-Type": "application/json", "Idempotency-Key": header_key(env.idempotency_key),
+                **(headers or {})})
         except httpx.HTTPError as exc:
             raise DeliveryError(f"{self.name}: {exc.__class__.__name__}: {exc}", retry=True) from None
         if reply.status_code in (408, 429) or reply.status_code >= 500:
@@ -124,4 +130,21 @@ class WebhookChannel(HttpChannel):
         body = json.dumps(payload, ensure_ascii=False).encode()
         headers = {SIGNATURE_HEADER: sign(self.secret, body)} if self.secret else {}
         data = self.post(self.base_url, payload, env, headers)
+        return str(data.get("id") or env.idempotency_key)
+
+
+class PushChannel(HttpChannel):
+    """App push through the shop's push gateway (JPush, Getui, FCM behind the shop's own service):
+    `POST {push_url}/push` with the customer's id as the alias the app registered under."""
+
+    name = "push"
+
+    def __init__(self, base_url: str | None, api_key: str | None, **kwargs):
+        super().__init__(base_url, **kwargs)
+        self.api_key = api_key
+
+    def send(self, env: Envelope) -> str:
+        payload = {"alias": str(env.customer_id), "title": env.subject or "", "body": env.body,
+                   "locale": env.locale, "reference": env.idempotency_key}
+        data = self.post(f"{self.base_url}/push", payload, env, {"Authorization": f"Bearer {self.api_key or ''}"})
         return str(data.get("id") or env.idempotency_key)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from guanxi.care import approval, campaigns, privacy_hooks, template_store, templates
+from guanxi.care import approval, campaigns, member_inbox, privacy_hooks, template_store, templates
 from guanxi.care.campaigns import TRIGGERS, CampaignSpec
 from guanxi.care.occasions import OCCASIONS
 from guanxi.care.settings import load_care_settings
@@ -177,3 +177,11 @@ def preview_template(template_id: int, request: Request, actor: TemplatePage, se
 def customer_messages(session, runtime, customer_id: int) -> dict:
     """The care messages this person got or will get (no text: the 360 shows what and when)."""
     return {"messages": privacy_hooks.messages_of(session, customer_id, limit=20)}
+
+
+@sections.member_section("inbox", N_("Messages for you"), "care/_member_inbox.html", order=30)
+def member_messages(session, runtime, customer_id: int) -> dict:
+    """The in-app inbox (channel "inapp"); showing a message counts as its open."""
+    messages = member_inbox.inbox(session, runtime.cipher, customer_id)
+    session.commit()
+    return {"messages": messages}
