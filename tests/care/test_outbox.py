@@ -315,7 +315,9 @@ def test_bodies_are_encrypted_at_rest(runtime, person):
 
 def test_build_channels_names_every_channel(runtime, care_settings):
     channels = build_channels(runtime.settings, care_settings)
-    assert set(channels) == {"email", "sms", "wechat", "webhook"}
+    assert set(channels) == {"email", "sms", "wechat", "webhook", "push", "inapp"}
+    from guanxi.care.templates import CHANNELS
+    assert set(CHANNELS) == set(channels)   # every channel a template may be written for can be sent
     for channel in channels.values():
         channel.close()
 

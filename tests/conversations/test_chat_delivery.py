@@ -12,6 +12,7 @@ from guanxi.conversations import chat_wait, livechat, threads
 from guanxi.conversations.fanout import Wake
 from guanxi.conversations.settings import get_conversation_settings
 from guanxi.db import transaction
+from tests.served import guanxi_server
 
 
 @pytest.fixture
@@ -161,45 +162,14 @@ def test_the_watch_wakes_once_per_message_and_never_for_handed_over_ones(runtime
     assert seen.look() == {a_id}
 
 
-def _free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def other_server(runtime, tmp_path):
     """A second server process on the same database and secrets (the settings fixture set the environment)."""
     import os
-    import subprocess
-    import sys
 
-    import httpx
-
-    port = _free_port()
     env = {**os.environ, "GUANXI_LOG_LEVEL": "WARNING", "GUANXI_LOG_FORMAT": "text"}
-    log = (tmp_path / "other-server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "guanxi.app:serve_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=log, cwd=tmp_path)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "other-server.log").read_text()
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with guanxi_server(env, tmp_path, tmp_path / "other-server.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_a_reply_posted_to_another_server_process_reaches_the_stream(client, runtime, chat, auth, other_server,

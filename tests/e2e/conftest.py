@@ -11,9 +11,6 @@ import datetime as dt
 import importlib.util
 import os
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -25,6 +22,8 @@ from guanxi.db import transaction
 from guanxi.privacy.secrets import ensure_secrets
 from guanxi.runtime import build_runtime
 from guanxi.staff import service as staff_service
+
+from tests.served import guanxi_server
 
 from .flows import ADMIN, MEMBER_EMAIL
 
@@ -103,37 +102,9 @@ def server(tmp_path_factory, mailbox_e2e):
         staff_service.create_user(session, email=ADMIN[0], password=ADMIN[1], role="admin", locale="en")
         _, token = staff_service.create_token(session, name="e2e-seed", role="admin")
     runtime.dispose()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = (data_dir / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "guanxi.app:serve_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=log,
-                            cwd=data_dir)
-    try:
-        _wait_until_up(base, proc, data_dir / "server.log")
+    with guanxi_server(env, data_dir, data_dir / "server.log") as base:
         _seed(base, token)
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-def _wait_until_up(base: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited:\n{log.read_text()}")
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not start within 30s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -25,7 +23,7 @@ from guanxi.runtime import build_runtime
 from guanxi.staff import service as staff_service
 from tests.social.conftest import Loopback
 
-from .conftest import _wait_until_up, free_port
+from tests.served import guanxi_server
 from .flows import ADMIN, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -60,26 +58,13 @@ def social_server(tmp_path_factory, weibo):
         staff_service.create_user(session, email=ADMIN[0], password=ADMIN[1], role="admin", locale="en")
         _, token = staff_service.create_token(session, name="e2e-social", role="admin")
     runtime.dispose()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = (data_dir / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "guanxi.app:serve_app", "--factory", "--host",
-                             "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=log, cwd=data_dir)
-    try:
-        _wait_until_up(base, proc, data_dir / "server.log")
+    with guanxi_server(env, data_dir, data_dir / "server.log") as base:
         posted = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3)).isoformat()
         httpx.post(f"{base}/api/v1/social/mentions", headers={"Authorization": f"Bearer {token}"}, timeout=30, json={
             "mentions": [{"platform": "weibo", "id": "5100200300", "kind": "post", "text": "@小店 杯子收到了，颜值很高",
                           "posted_at": posted, "author": {"id": "wb-1", "name": "小王", "followers": 120}}]},
         ).raise_for_status()
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_a_reply_from_the_mentions_page_is_posted_to_weibo_once(browser, social_server, weibo, screenshots_dir):
