@@ -127,3 +127,33 @@ def test_visitor_and_agent_chat_in_real_time_and_the_agent_sends_an_article(brow
         expect(popup.value.get_by_role("heading", name=ARTICLE["title"])).to_be_visible()
     finally:
         visitor_ctx.close()
+
+
+def test_a_message_typed_while_the_visitor_is_being_created_is_shown(browser, server, shop_site):
+    """The first message may be sent before the widget's visitor exists: it must wait for that visitor, not
+    create a second one whose messages the stream (listening as the first) never shows."""
+    ctx = browser.new_context(viewport={"width": 1000, "height": 800}, locale="en-US")
+    # The shop's server answers the visitor's creation slowly (in the page, so the test itself is not held up).
+    ctx.add_init_script("""(() => {
+      const fetch0 = window.fetch; window.__visitorPosts = 0;
+      window.fetch = function (url, opts) {
+        const reply = fetch0.apply(this, arguments);
+        if (String(url).endsWith("/api/v1/chat/visitors")) {
+          window.__visitorPosts += 1;
+          return reply.then(r => new Promise(done => setTimeout(() => done(r), 800)));
+        }
+        return reply;
+      };
+    })();""")
+    try:
+        visitor = ctx.new_page()
+        visitor.set_default_timeout(10_000)
+        visitor.goto(shop_site)
+        visitor.get_by_role("button", name="Chat").click()
+        box = visitor.get_by_label("Type a message…")
+        box.fill("Do you ship to Hangzhou?")
+        box.press("Enter")
+        expect(visitor.locator("#gx-chat li.visitor").first).to_have_text("Do you ship to Hangzhou?")
+        assert visitor.evaluate("window.__visitorPosts") == 1
+    finally:
+        ctx.close()

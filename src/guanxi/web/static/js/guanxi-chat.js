@@ -90,11 +90,15 @@
     opts.headers = Object.assign({"Content-Type": "application/json"}, token ? {"X-Chat-Visitor": token} : {}, opts.headers);
     return fetch(base + path, opts);
   }
+  var starting = null;  // the visitor being created: a message typed meanwhile waits for it, not for a second one
   function ensureVisitor() {
     if (token) return Promise.resolve(token);
-    return api("/visitors", {method: "POST", body: "{}"}).then(function (r) { return r.json(); }).then(function (d) {
-      token = d.visitor; localStorage.setItem(KEY, token); return token;
-    });
+    if (!starting) {
+      starting = api("/visitors", {method: "POST", body: "{}"}).then(function (r) { return r.json(); }).then(function (d) {
+        token = d.visitor; localStorage.setItem(KEY, token); return token;
+      }, function (e) { starting = null; throw e; });
+    }
+    return starting;
   }
   function listen() {
     if (!token) return;
