@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guanxi.care import tracking
 from guanxi.care.models import OutboxMessage
 from guanxi.db import utcnow
 from guanxi.privacy.crypto import PiiCipher
@@ -36,6 +37,5 @@ def inbox(session: Session, cipher: PiiCipher, customer_id: int, *, limit: int =
                        m.opened_at is None) for m in rows]
     unseen = [m.id for m in rows if m.opened_at is None]
     if unseen:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(unseen), OutboxMessage.opened_at.is_(None))
-                        .values(opened_at=now or utcnow()))
+        tracking.stamp_opened(session, unseen, now or utcnow())
     return items

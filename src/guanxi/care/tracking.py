@@ -107,7 +107,12 @@ def click(session: Session, cipher: PiiCipher, secret: str, token: str, at: dt.d
 
 
 def _opened(session: Session, message_id: int, at: dt.datetime) -> None:
-    session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.opened_at.is_(None))
+    stamp_opened(session, [message_id], at)
+
+
+def stamp_opened(session: Session, message_ids: list[int], at: dt.datetime) -> None:
+    """The first open of each message (pixel, click, or shown in the member's in-app inbox); later ones keep it."""
+    session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(message_ids), OutboxMessage.opened_at.is_(None))
                     .values(opened_at=at))
 
 
