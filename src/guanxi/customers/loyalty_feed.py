@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from guanxi.customers.models import Customer, Order, OrderLine, Refund, Shipment
+from guanxi.customers.models import Customer, CustomerEvent, Order, OrderLine, Refund, Shipment
 from guanxi.customers.shipments import window_closes_at
 
 PAID = ("paid", "partially_refunded")
@@ -138,15 +138,45 @@ def return_windows_closed(session: Session, order_ids: list[int], now: dt.dateti
     return closed
 
 
-def qualifying_spend(session: Session, customer_ids: list[int], since: dt.datetime, until: dt.datetime
-                     ) -> dict[int, tuple[int, int]]:
+def qualifying_spend(session: Session, customer_ids: list[int], since: dt.datetime, until: dt.datetime,
+                     *, currency: str | None = None) -> dict[int, tuple[int, int]]:
     """customer id -> (net amount paid less refunds, number of paid orders) placed in [since, until)."""
-    rows = session.execute(
-        select(Order.customer_id, func.coalesce(func.sum(Order.total_minor - Order.refunded_minor), 0), func.count())
-        .where(Order.customer_id.in_(customer_ids), Order.status.in_(PAID),
-               Order.placed_at >= since, Order.placed_at < until)
-        .group_by(Order.customer_id))
+    stmt = (select(Order.customer_id, func.coalesce(func.sum(Order.total_minor - Order.refunded_minor), 0), func.count())
+            .where(Order.customer_id.in_(customer_ids), Order.status.in_(PAID),
+                   Order.placed_at >= since, Order.placed_at < until)
+            .group_by(Order.customer_id))
+    if currency is not None:
+        stmt = stmt.where(Order.currency == currency)
+    rows = session.execute(stmt)
     return {cid: (int(amount), int(count)) for cid, amount, count in rows}
+
+
+def net_paid(session: Session, order_ids: list[int]) -> dict[int, int]:
+    """order id -> what is still paid (total less refunds; 0 once refunded in full or cancelled)."""
+    if not order_ids:
+        return {}
+    rows = session.execute(select(Order.id, Order.status, Order.total_minor, Order.refunded_minor)
+                           .where(Order.id.in_(order_ids))).all()
+    return {oid: (total - refunded if status in PAID else 0) for oid, status, total, refunded in rows}
+
+
+@dataclass(frozen=True)
+class EventFact:
+    id: int
+    customer_id: int
+    kind: str
+    occurred_at: dt.datetime
+    properties: dict
+
+
+def events_after(session: Session, after_id: int, limit: int = 500, *, kinds: tuple[str, ...]) -> list[EventFact]:
+    """Customer events of these kinds with ids after `after_id`, in id order (the loyalty event feed)."""
+    rows = session.execute(select(CustomerEvent.id, CustomerEvent.customer_id, CustomerEvent.kind,
+                                  CustomerEvent.occurred_at, CustomerEvent.properties)
+                           .where(CustomerEvent.id > after_id, CustomerEvent.kind.in_(kinds),
+                                  CustomerEvent.customer_id.is_not(None))
+                           .order_by(CustomerEvent.id).limit(limit)).all()
+    return [EventFact(*r) for r in rows]
 
 
 def timezones(session: Session, customer_ids: list[int]) -> dict[int, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
@@ -12,11 +13,12 @@ from guanxi.db import utcnow
 from guanxi.deps import CustomerReader, CustomerWriter, LoyaltyAdjuster, LoyaltyConfigurer, OrderWriter, SessionDep
 from guanxi.errors import Invalid, NotFound
 from guanxi.loyalty import (  # noqa: F401  (person_hooks registers the customer hooks)
-    catalogue, earning, membership, person_hooks, points, referral, reports, rules as rules_engine, store, tiers,
+    budgets, catalogue, earning, events, gifts, membership, person_hooks, points, referral, reports,
+    rules as rules_engine, store, tiers,
 )
 from guanxi.loyalty.models import MembershipPlan, Subscription
 from guanxi.loyalty.schemas import (
-    AdjustmentCreate, AdjustmentPublic, EntryPublic, PointsPublic, PreviewCreate, PreviewPublic, RedemptionCreate,
+    AdjustmentCreate, AdjustmentPublic, EntryPublic, EventCreate, EventPublic, GiftPublic, PointsPublic, PreviewCreate, PreviewPublic, RedemptionCreate,
     ReferralCreate, ReferralPublic, ReferralsPublic, PlanWrite, PlanPublic, MembershipPaymentCreate,
     MembershipPublic,
     RedemptionPublic, RewardCreate, RewardPublic, RewardUpdate, RulePublic, RuleCreate, RuleWrite, SettingsPublic,
@@ -102,6 +104,37 @@ def preview(body: PreviewCreate, actor: OrderWriter, session: SessionDep) -> Pre
                                                                        l.category) for l in body.lines))
     award = rules_engine.evaluate(facts, rules_engine.MemberFacts(tz, tier), earning.rules_in_force(session, now))
     return PreviewPublic(points=award.points, explanations=award.explanations)
+
+
+@router.post("/loyalty/events", response_model=EventPublic, status_code=201,
+             responses={200: {"model": EventPublic, "description": "This source and external id were seen before"}})
+def create_event(body: EventCreate, actor: OrderWriter, session: SessionDep, response: Response) -> EventPublic:
+    """A member event (sign-up, check-in, share, survey…) from the shop or staff: points by the event rules,
+    with their explanation; idempotent on source + external_id."""
+    now = utcnow()
+    if body.occurred_at is not None and body.occurred_at > now + dt.timedelta(minutes=5):
+        raise Invalid("occurred_at is in the future", errors=[{"loc": ["body", "occurred_at"], "msg": "not after now"}])
+    done = events.record(session, body.customer_id, body.kind, source=body.source, external_id=body.external_id,
+                         occurred_at=body.occurred_at, now=now)
+    session.commit()
+    response.status_code = 201 if done.created else 200
+    return EventPublic.model_validate(done.event)
+
+
+@router.get("/customers/{customer_id}/points/events", response_model=list[EventPublic])
+def get_events(customer_id: IdPath, actor: CustomerReader, session: SessionDep,
+               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[EventPublic]:
+    """The member's events as loyalty saw them, newest first, each with what it earned and why."""
+    customer_id = profiles.live_customer(session, customer_id).id
+    return [EventPublic.model_validate(e) for e in events.events_of(session, customer_id, limit)]
+
+
+@router.post("/loyalty/gifts/{gift_id}/shipment", response_model=GiftPublic)
+def ship_gift(gift_id: IdPath, actor: OrderWriter, session: SessionDep) -> GiftPublic:
+    """The gift went out: a later refund no longer takes it back."""
+    grant = gifts.mark_shipped(session, gift_id)
+    session.commit()
+    return GiftPublic(**next(g for g in gifts.gifts_of(session, grant.customer_id, 500) if g["id"] == grant.id))
 
 
 # -- configuration -------------------------------------------------------------------------------
@@ -211,7 +244,8 @@ def get_reports(actor: LoyaltyConfigurer, session: SessionDep,
                 value_per_point_minor: Annotated[float, Query(ge=0, le=1_000_000)] = 1.0) -> dict:
     """Points liability, earned/redeemed/expired per month with redemption rate and breakage, top rewards, tiers."""
     return {"liability": reports.liability(session, value_per_point_minor), "monthly": reports.monthly_flow(session),
-            "top_rewards": reports.top_rewards(session), "tiers": reports.tier_distribution(session)}
+            "top_rewards": reports.top_rewards(session), "tiers": reports.tier_distribution(session),
+            "budgets": budgets.report(session)}
 
 
 @router.get("/customers/{customer_id}/referral", response_model=ReferralsPublic)

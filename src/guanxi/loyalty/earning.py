@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from guanxi.customers import loyalty_feed
 from guanxi.customers.loyalty_feed import PaidOrder, RefundFact
-from guanxi.loyalty import rules as rules_engine, store, tiers
+from guanxi.loyalty import budgets, rules as rules_engine, store, tiers
 from guanxi.db import utcnow
 from guanxi.dialect import insert_ignoring_conflicts
 from guanxi.loyalty.models import (
@@ -75,19 +75,26 @@ def _earned_on_local_day(session: Session, customer_id: int, at: dt.datetime, ti
     return sum(rows)
 
 
-def credit_order(session: Session, order: PaidOrder, rulebook: RuleBook, *, now: dt.datetime) -> int:
+def credit_order(session: Session, order: PaidOrder, rulebook: RuleBook, *, now: dt.datetime,
+                 spend: budgets.Spend | None = None) -> int:
     """Credit a paid order (pending until its return window passes); returns the points, 0 if seen before."""
     ref = str(order.id)
     if store.entry_by_key(session, ORDER_SOURCE, ref) is not None:
         return 0
+    own_spend = spend is None  # campaign budgets (budgets.py): locked before the balance, saved after
+    spend = spend or budgets.for_rules(session, rulebook.rows, now=now)
     account = store.open_account(session, order.customer_id)
     if store.entry_by_key(session, ORDER_SOURCE, ref) is not None:  # credited while we waited for the lock
         return 0
     tier = tiers.tier_of(session, order.customer_id)
     earned_today = (_earned_on_local_day(session, order.customer_id, order.placed_at, order.timezone)
                     if rulebook.daily_cap else 0)
-    award = rules_engine.evaluate(facts_of(order), MemberFacts(order.timezone, tier, earned_today),
-                                  rulebook.at(order.placed_at))
+    rules = rulebook.at(order.placed_at)
+    award = rules_engine.evaluate(facts_of(order), MemberFacts(order.timezone, tier, earned_today), rules,
+                                  budgets=spend.left(rules))
+    spend.charge(award.budget_use)
+    if own_spend:
+        spend.save()
     if award.points <= 0:
         return 0
     lot = account.new_lot(points=award.points, earned_at=order.placed_at, available_at=None,
@@ -122,15 +129,18 @@ def credit_batch(session: Session, orders: list[PaidOrder], rulebook: RuleBook, 
     tier_of = dict(session.execute(select(TierStatus.customer_id, TierStatus.tier_code)
                                    .where(TierStatus.customer_id.in_(cids))).all())
     program = store.program_settings(session)
+    spend = budgets.for_rules(session, rulebook.rows, now=now)  # campaign budgets, counted across the page
     credited = points = 0
     lots, gains = [], defaultdict(int)
     for order in todo:
         if order.customer_id in careful:
-            got = credit_order(session, order, rulebook, now=now)
+            got = credit_order(session, order, rulebook, now=now, spend=spend)
             credited, points = credited + bool(got), points + got
             continue
+        rules = rulebook.at(order.placed_at)
         award = rules_engine.evaluate(facts_of(order), MemberFacts(order.timezone, tier_of.get(order.customer_id)),
-                                      rulebook.at(order.placed_at))
+                                      rules, budgets=spend.left(rules))
+        spend.charge(award.budget_use)
         if award.points <= 0:
             continue
         ref = str(order.id)
@@ -162,6 +172,7 @@ def credit_batch(session: Session, orders: list[PaidOrder], rulebook: RuleBook, 
                         [{"cid": c, "gain": g} for c, g in gains.items()])
         credited += len(lots)
         points += sum(gains.values())
+    spend.save()
     if tiers.ladder(session):
         for cid in gains:
             tiers.upgrade_if_qualified(session, cid, now=now)

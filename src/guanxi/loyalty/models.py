@@ -243,3 +243,69 @@ class MembershipPayment(Base):
     currency: Mapped[str] = mapped_column(String(3))
     paid_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     period_end: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class LoyaltyEvent(Base):
+    """A member event as loyalty saw it (sign-up, review, check-in…), once per (source, external id)."""
+
+    __tablename__ = "loyalty_events"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    external_id: Mapped[str] = mapped_column(String(200))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    local_day: Mapped[str] = mapped_column(String(10))              # YYYY-MM-DD in the member's zone
+    points: Mapped[int] = mapped_column(BigInteger, default=0)
+    entry_id: Mapped[int | None] = mapped_column(BigInteger)        # the ledger entry, when points were given
+    explanations: Mapped[list] = mapped_column(JsonType, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EventAward(Base):
+    """What one event rule gave for one event: counted for the rule's limits and streaks."""
+
+    __tablename__ = "loyalty_event_awards"
+    __table_args__ = (Index("ix_loyalty_event_awards_member_rule", "customer_id", "rule", "local_day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("loyalty_events.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    rule: Mapped[str] = mapped_column(String(100))
+    local_day: Mapped[str] = mapped_column(String(10))
+    points: Mapped[int] = mapped_column(BigInteger)
+
+
+class RuleBudget(Base):
+    """Points a budgeted rule has given so far, and the alerts raised (the budget is in the rule)."""
+
+    __tablename__ = "loyalty_rule_budgets"
+
+    rule: Mapped[str] = mapped_column(String(100), primary_key=True)
+    used: Mapped[int] = mapped_column(BigInteger, default=0)
+    alerted: Mapped[int] = mapped_column(Integer, default=0)       # highest threshold alerted: 0, 80 or 100
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GiftGrant(Base):
+    """A spend-threshold gift (满额赠送) given for an order or a calendar month; reversed by refunds
+    that bring the spend back under the threshold before it ships."""
+
+    __tablename__ = "loyalty_gift_grants"
+    __table_args__ = (UniqueConstraint("rule", "customer_id", "period"), Index("ix_loyalty_gift_grants_status", "status"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(100))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    period: Mapped[str] = mapped_column(String(40))                  # "order:<id>" or "month:YYYY-MM"
+    reward_id: Mapped[int] = mapped_column(ForeignKey("loyalty_rewards.id"))
+    order_id: Mapped[int] = mapped_column(BigInteger)                 # the order that crossed the threshold
+    spend_minor: Mapped[int] = mapped_column(BigInteger)              # the spend when granted
+    threshold_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(12))                   # granted | shipped | reversed | unavailable
+    explanation: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

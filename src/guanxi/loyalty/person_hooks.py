@@ -7,9 +7,10 @@ from sqlalchemy.orm import Session
 
 from guanxi.customers import hooks
 from guanxi.loyalty import store
-from guanxi.loyalty.models import PointEntry, PointLot, Redemption, TierStatus
+from guanxi.loyalty.models import EventAward, GiftGrant, LoyaltyEvent, PointEntry, PointLot, Redemption, TierStatus
 
-MOVED = {"loyalty_lots": PointLot, "loyalty_entries": PointEntry, "loyalty_redemptions": Redemption}
+MOVED = {"loyalty_lots": PointLot, "loyalty_entries": PointEntry, "loyalty_redemptions": Redemption,
+         "loyalty_events": LoyaltyEvent, "loyalty_event_awards": EventAward, "loyalty_gift_grants": GiftGrant}
 SUMMARIES = {"earn": "earned {n} points", "adjust": "{n:+} points (goodwill)", "spend": "redeemed {m} points",
              "lock": "reserved {m} points", "release": "{n} reserved points given back", "expire": "{m} points expired",
              "reverse": "{m} points taken back (refund)", "confirm": "redemption confirmed"}

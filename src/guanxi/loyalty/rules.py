@@ -12,6 +12,12 @@ channel, store, weekday (ISO 1-7 in the member's zone: member day), from / to (l
 inclusive: 618, Double 11), first_order, min_amount_minor, tier. Line conditions (category,
 sku) pick the lines a multiplier applies to; the others decide whether the rule applies at all.
 On one line the best multiplier wins; fixed points add up; caps apply last.
+
+A multiplier or fixed rule may carry a campaign budget, `"budget": 100000` (points): evaluate()
+is then given what is left of it (`budgets={name: points left}`) and awards at most that much of
+what the rule adds (the extra points of a multiplier, the points of a fixed rule); Award.budget_use
+says what each budget is charged. Event rules (kind "event", see event_rules.py) and spend-threshold
+gifts (kind "gift", see gifts.py) are stored and versioned with these rules; evaluate() ignores them.
 """
 
 from __future__ import annotations
@@ -19,13 +25,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from guanxi.errors import Invalid
 
-KINDS = ("base", "multiplier", "fixed", "cap")
+KINDS = ("base", "multiplier", "fixed", "cap", "event", "gift")
+BUDGETED = ("multiplier", "fixed", "event")
 ROUNDING = ("floor", "round", "ceil")
 ORDER_CONDITIONS = ("channel", "store", "weekday", "from", "to", "first_order", "min_amount_minor", "tier")
 LINE_CONDITIONS = ("category", "sku")
@@ -67,6 +75,7 @@ class Award:
     explanations: list[str] = field(default_factory=list)
     by_sku: dict[str, int] = field(default_factory=dict)   # points per line, for refunds by line
     rules: list[str] = field(default_factory=list)
+    budget_use: dict[str, int] = field(default_factory=dict)  # points charged to each budgeted rule
 
 
 def validate(rule: dict) -> dict:
@@ -77,7 +86,16 @@ def validate(rule: dict) -> dict:
     if not isinstance(rule, dict) or rule.get("kind") not in KINDS:
         bad("kind", f"one of {', '.join(KINDS)}")
     kind = rule["kind"]
-    allowed = {"kind", "when", "label"} | {
+    if "budget" in rule and (kind not in BUDGETED or isinstance(rule["budget"], bool)
+                             or not isinstance(rule["budget"], int) or rule["budget"] < 0):
+        bad("budget", f"a whole number of points ≥ 0, on a rule of kind {', '.join(BUDGETED)}")
+    if kind == "event":
+        from guanxi.loyalty import event_rules
+        return event_rules.validate(rule, bad)
+    if kind == "gift":
+        from guanxi.loyalty import gifts
+        return gifts.validate(rule, bad)
+    allowed = {"kind", "when", "label", "budget"} | {
         "base": {"points_per_unit", "unit_minor", "include_shipping", "rounding"},
         "multiplier": {"factor"}, "fixed": {"points"}, "cap": {"per_order", "per_customer_day"}}[kind]
     for key in rule:
@@ -187,8 +205,12 @@ def compiled(rules: dict[str, dict]) -> list[_Compiled]:
     return out
 
 
-def evaluate(order: OrderFacts, member: MemberFacts, rules: dict[str, dict]) -> Award:
-    """Points for `order` under `rules` ({name: definition}, the versions in force when it was placed)."""
+def evaluate(order: OrderFacts, member: MemberFacts, rules: dict[str, dict], *,
+             budgets: dict[str, int] | None = None) -> Award:
+    """Points for `order` under `rules` ({name: definition}, the versions in force when it was placed).
+
+    `budgets`: the points left in each budgeted rule's budget (a budgeted rule missing from it
+    has nothing left); without it budgets are not applied (previews)."""
     day = order.placed_at.astimezone(ZoneInfo(member.timezone)).date()
     active = [r for r in compiled(rules) if r.applies(order, member, day)]
     base = next((r for r in active if r.kind == "base"), None)
@@ -204,13 +226,14 @@ def evaluate(order: OrderFacts, member: MemberFacts, rules: dict[str, dict]) -> 
     award = Award(0, [_base_explanation(base.label, per, unit, order.currency)], rules=[base.name])
     multipliers = [r for r in active if r.kind == "multiplier"]
     # Exact points per line as integers over one denominator (gross × unit × the factors' lcm).
-    factors = []
+    factors, bests = [], []
     used: dict[str, _Compiled] = {}
     for line in lines:
         best = None
         for rule in multipliers:
             if (best is None and rule.factor > 1 or best is not None and rule.factor > best.factor) and rule.covers(line):
                 best = rule
+        bests.append(best)
         if best is not None:
             used[best.name] = best
             factors.append((best.factor.numerator, best.factor.denominator))
@@ -219,9 +242,12 @@ def evaluate(order: OrderFacts, member: MemberFacts, rules: dict[str, dict]) -> 
     lcm = math.lcm(*(fd for _, fd in factors)) if len(factors) > 1 else factors[0][1]
     den = gross * unit * lcm
     numerators: dict[str, int] = {}
-    for line, (fn, fd) in zip(lines, factors):
-        numerators[line.sku] = (numerators.get(line.sku, 0)
-                                + paid * line.quantity * line.unit_price_minor * per * fn * (lcm // fd))
+    extra: dict[str, dict[str, int]] = defaultdict(dict)   # budgeted multiplier -> sku -> added numerator
+    for line, (fn, fd), rule in zip(lines, factors, bests):
+        share = paid * line.quantity * line.unit_price_minor * per
+        numerators[line.sku] = numerators.get(line.sku, 0) + share * fn * (lcm // fd)
+        if rule is not None and budgets is not None and "budget" in rule.definition:
+            extra[rule.name][line.sku] = extra[rule.name].get(line.sku, 0) + share * (fn * (lcm // fd) - lcm)
     for name in sorted(used):
         award.explanations.append(f"{used[name].label}: ×{used[name].definition['factor']}")
         award.rules.append(name)
@@ -231,12 +257,23 @@ def evaluate(order: OrderFacts, member: MemberFacts, rules: dict[str, dict]) -> 
              else (2 * total_num + den) // (2 * den))
     # Round the order's total once, then share it over the lines (largest remainders).
     award.by_sku = _share_int(numerators, den, total)
+    for name, added in sorted(extra.items()):
+        _charge_multiplier(award, used[name], added, den, budgets)
     for rule in active:
         if rule.kind == "fixed":
             line = next((l for l in lines if rule.covers(l)), None)
             if line is not None:
-                award.by_sku[line.sku] = award.by_sku.get(line.sku, 0) + int(rule.definition["points"])
-                award.explanations.append(f"{rule.label}: +{rule.definition['points']}")
+                pts = int(rule.definition["points"])
+                if budgets is not None and "budget" in rule.definition:
+                    pts = min(pts, max(budgets.get(rule.name, 0), 0))
+                    award.budget_use[rule.name] = pts
+                    if pts < rule.definition["points"]:
+                        award.explanations.append(f"{rule.label}: budget spent, +{pts} of {rule.definition['points']}")
+                        if pts <= 0:
+                            continue
+                award.by_sku[line.sku] = award.by_sku.get(line.sku, 0) + pts
+                if pts == rule.definition["points"]:
+                    award.explanations.append(f"{rule.label}: +{pts}")
                 award.rules.append(rule.name)
     points = sum(award.by_sku.values())
     for rule in active:
@@ -253,7 +290,34 @@ def evaluate(order: OrderFacts, member: MemberFacts, rules: dict[str, dict]) -> 
             award.by_sku = _scale(award.by_sku, limit, points)
             points = limit
     award.points = points
+    _fit_budget_use(award)
     return award
+
+
+def _charge_multiplier(award: Award, rule: _Compiled, added: dict[str, int], den: int,
+                       budgets: dict[str, int]) -> None:
+    """Hold a budgeted multiplier's extra points to what is left of its budget."""
+    wanted = sum(added.values()) // den
+    left = max(budgets.get(rule.name, 0), 0)
+    charge = min(wanted, left)
+    award.budget_use[rule.name] = charge
+    if charge < wanted:
+        cut = wanted - charge
+        covered = {k: award.by_sku[k] for k in added if award.by_sku.get(k, 0) > 0}
+        have = sum(covered.values())
+        award.by_sku.update(_scale(covered, max(have - cut, 0), have))
+        award.explanations.append(f"{rule.label}: budget spent, +{charge} of {wanted}")
+
+
+def _fit_budget_use(award: Award) -> None:
+    """A cap applied after the budgets: no budget is charged more than the order got."""
+    over = sum(award.budget_use.values()) - award.points
+    for name in sorted(award.budget_use, reverse=True):
+        if over <= 0:
+            break
+        take = min(over, award.budget_use[name])
+        award.budget_use[name] -= take
+        over -= take
 
 
 @functools.lru_cache(maxsize=256)

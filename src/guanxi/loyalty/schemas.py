@@ -18,6 +18,18 @@ class Expiring(PublicModel):
     expires_at: dt.datetime
 
 
+class GiftPublic(PublicModel):
+    id: int
+    rule: str
+    reward_id: int
+    reward: str
+    period: str
+    order_id: int
+    status: str            # granted | shipped | reversed | unavailable (out of stock)
+    explanation: str
+    created_at: dt.datetime
+
+
 class PointsPublic(PublicModel):
     available: int
     pending: int
@@ -25,6 +37,29 @@ class PointsPublic(PublicModel):
     debt: int
     expiring: list[Expiring]
     tier: str | None
+    gifts: list[GiftPublic] = []   # spend-threshold gifts (满额赠送), newest first
+
+
+class EventCreate(StrictModel):
+    customer_id: Annotated[StrictInt, Field(ge=1, le=2**62)]
+    kind: Literal["sign_up", "profile_completed", "birthday", "review", "share", "survey_answered", "check_in",
+                  "referral"]
+    source: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")]
+    external_id: Annotated[str, Field(min_length=1, max_length=200)]
+    occurred_at: Timestamp | None = Field(default=None, description="when it happened (default: now)")
+
+
+class EventPublic(PublicModel):
+    id: int
+    customer_id: int
+    kind: str
+    source: str
+    external_id: str
+    occurred_at: dt.datetime
+    local_day: str
+    points: int
+    entry_id: int | None
+    explanations: list[str]
 
 
 class AdjustmentCreate(StrictModel):

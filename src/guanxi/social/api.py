@@ -102,8 +102,9 @@ def showcase_permission(mention_id: IdPath, body: ShowcaseUpdate, actor: SocialM
 
 
 @router.post("/social/mentions/{mention_id}/flag-reviews", response_model=MentionPublic)
-def review_flag(mention_id: IdPath, body: FlagReview, actor: SocialManager, session: SessionDep) -> MentionPublic:
-    m = reviews.review_flag(session, mention_id, body.state, actor)
+def review_flag(mention_id: IdPath, body: FlagReview, actor: SocialManager, session: SessionDep,
+                social: SocialSettingsDep) -> MentionPublic:
+    m = reviews.review_flag(session, mention_id, body.state, actor, review_points=social.review_points)
     session.commit()
     return MentionPublic.model_validate(m)
 

@@ -13,7 +13,7 @@ from guanxi.errors import Conflict, Invalid, NotFound
 from guanxi.privacy import audit
 from guanxi.privacy.crypto import PiiCipher
 from guanxi.social.models import Mention
-from guanxi.staff.roles import SYSTEM, Actor
+from guanxi.staff.roles import Actor
 
 # The only grounds for removing a mention. "negative", "bad rating" or "competitor" are not among them on purpose:
 # hiding honest criticism misleads buyers (and is unlawful for reviews in China).
@@ -65,7 +65,8 @@ def restore(session: Session, mention_id: int, actor: Actor) -> Mention:
     return m
 
 
-def review_flag(session: Session, mention_id: int, state: str, actor: Actor) -> Mention:
+def review_flag(session: Session, mention_id: int, state: str, actor: Actor, *,
+                review_points: int | None = None) -> Mention:
     """A person's verdict on a fake-review signal: cleared (genuine) or confirmed (fake)."""
     if state not in FLAG_STATES:
         raise Invalid(f"state is one of {', '.join(FLAG_STATES)}")
@@ -75,6 +76,8 @@ def review_flag(session: Session, mention_id: int, state: str, actor: Actor) -> 
     m.flag_state = state
     audit.record(session, "social_flag_reviewed", actor, subject_type="social_mention", subject_id=m.id,
                  state=state, flags=m.flags)
+    if review_points is not None and m.kind == "review" and m.points_entry_id is None:
+        award_points(session, m, review_points)  # a review held by its signal earns once cleared
     return m
 
 
@@ -113,18 +116,29 @@ def showcase(session: Session, cipher: PiiCipher, *, sku: str | None = None, lim
              "reply": m.reply} for m in rows]
 
 
+def moderated(mention: Mention) -> bool:
+    """A review has passed moderation: visible, and any fake-review signal cleared by a person."""
+    return mention.status == "visible" and (not mention.flags or mention.flag_state == "cleared")
+
+
 def award_points(session: Session, mention: Mention, points: int) -> int | None:
-    """Points for reviewing an order — the same whatever the rating, once per order (loyalty's key)."""
-    if points <= 0 or mention.order_id is None or mention.customer_id is None:
+    """Points for reviewing an order, once moderated — the same whatever the rating, once per order.
+
+    Through loyalty's "review" event rule (limits, budget, explanation); `points` (the social
+    settings' review_points) is that rule's default while the shop has defined none.
+    """
+    if mention.order_id is None or mention.customer_id is None or not moderated(mention):
         return None
     try:
-        from guanxi.loyalty import points as loyalty_points
+        from guanxi.loyalty import events as loyalty_events
     except ImportError:  # the loyalty domain is not installed
         return None
-    done = loyalty_points.adjust(session, mention.customer_id, points, "review", f"social-review:order:{mention.order_id}",
-                                 SYSTEM)
-    mention.points_entry_id = done.entry_id
-    return done.entry_id
+    done = loyalty_events.record(
+        session, mention.customer_id, "review", source="social-review", external_id=f"order:{mention.order_id}",
+        occurred_at=mention.posted_at,
+        default_rules={"social.review": {"kind": "event", "event": "review", "points": points, "label": "Review"}})
+    mention.points_entry_id = done.event.entry_id
+    return done.event.entry_id
 
 
 @dataclass(frozen=True)
