@@ -63,14 +63,15 @@ class Spend:
                 continue
             row = self.session.get(RuleBudget, name)
             row.used, row.updated_at = used, self.now
-            if reached > row.alerted:
+            for threshold in (t for t in THRESHOLDS if row.alerted < t <= reached):  # each threshold once
                 self.session.add(AdminAlert(
                     at=self.now, kind=ALERT_KIND, actor=None,
                     message=f"loyalty rule {name!r} has used {used} of its {self.budgets[name]} points budget "
-                            f"({reached}%{' — it gives no more points' if reached >= 100 else ''})",
-                    details={"rule": name, "used": used, "budget": self.budgets[name], "threshold": reached}))
-                log.warning("loyalty budget of %s at %s%%", name, reached)
-                row.alerted = reached
+                            f"(≥ {threshold}%{': it gives no more points' if threshold >= 100 else ''})",
+                    details={"rule": name, "used": used, "budget": self.budgets[name], "threshold": threshold}))
+                log.warning("loyalty budget of %s reached %s%%", name, threshold)
+            row.alerted = max(row.alerted, reached)
+            self.start[name], self.alerted[name] = used, row.alerted
         self.session.flush()
 
 

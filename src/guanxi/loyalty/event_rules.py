@@ -117,7 +117,7 @@ def evaluate(kind: str, at: dt.datetime, timezone: str, rules: dict[str, dict],
         if budgets is not None and "budget" in rule:
             left = max(budgets.get(name, 0), 0)
             if points > left:
-                notes.append(f"{label}: budget spent, +{left} of {points}")
+                notes = [f"{label}: budget spent, +{left} of {points}"]
                 points = left
             award.budget_use[name] = points
         award.explanations.extend(notes)
