@@ -71,3 +71,29 @@ def test_the_same_idempotency_key_twice_at_once_spends_once(client, auth, runtim
     assert created == [False, True]
     with runtime.factory() as session:
         assert store.balance_of(session, cid)["available"] == 70
+
+
+def test_simultaneous_events_never_spend_more_than_the_budget_and_a_repeated_event_counts_once(client, auth, runtime):
+    from guanxi.loyalty import events
+    from guanxi.loyalty.models import LoyaltyEvent, RuleBudget
+    from tests.loyalty.test_events_budgets_gifts import add_rule, customer
+
+    h = auth("admin")
+    add_rule(client, h, runtime, "survey", {"kind": "event", "event": "survey_answered", "points": 40, "budget": 100})
+    cids = [customer(client, h, f"q{i}@example.com") for i in range(8)]
+    barrier = threading.Barrier(12)
+
+    def answer(i: int) -> int:
+        cid, ext = (cids[i], f"q{i}") if i < 8 else (cids[0], "q0")   # the last four repeat member 0's answer
+        barrier.wait()
+        with transaction(runtime.factory) as session:
+            done = events.record(session, cid, "survey_answered", source="app", external_id=ext)
+            return done.event.points if done.created else 0
+
+    with ThreadPoolExecutor(12) as pool:
+        got = list(pool.map(answer, range(12)))
+    assert sum(got) == 100 and sorted(p for p in got if p) == [20, 40, 40]
+    with runtime.factory() as session:
+        assert session.get(RuleBudget, "survey").used == 100
+        assert session.query(LoyaltyEvent).count() == 8
+        assert store.verify(session) == []
