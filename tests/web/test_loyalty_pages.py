@@ -59,3 +59,28 @@ def test_the_member_page_in_chinese(client, mailbox, seed_customer, runtime):
         points.adjust(session, customer_id, 10, "welcome", "w", SYSTEM, now=dt.datetime.now(dt.UTC))
     page = client.get("/m/", headers={"Accept-Language": "zh-CN"}, cookies={"guanxi_locale": "zh-CN"}).text
     assert "我的积分" in page
+
+
+def test_a_member_sees_event_points_with_their_explanation_and_a_spending_gift(client, mailbox, seed_customer, runtime):
+    from guanxi.customers.loyalty_feed import PaidOrder
+    from guanxi.loyalty import events, gifts
+
+    customer_id = _signed_in_member(client, mailbox, seed_customer)
+    with transaction(runtime.factory) as session:
+        catalogue.write_rule(session, "checkin", {"kind": "event", "event": "check_in", "points": 5,
+                                                  "label": "Daily check-in"}, True, "test", create=True)
+    with transaction(runtime.factory) as session:
+        events.record(session, customer_id, "check_in", source="app", external_id="c1")
+        reward = catalogue.add_reward(session, name="Silk mask", kind="gift", points_cost=500, stock=3)
+        rule = {"kind": "gift", "period": "order", "min_spend_minor": 20000, "currency": "CNY", "reward_id": reward.id,
+                "label": "满200送面膜"}
+        now = dt.datetime.now(dt.UTC)
+        order = PaidOrder(id=77, customer_id=customer_id, placed_at=now, updated_at=now, currency="CNY",
+                          total_minor=25800, discount_minor=0, shipping_minor=0, refunded_minor=0, channel=None,
+                          store=None, timezone="Asia/Shanghai", first_order=True, lines=())
+        assert gifts.consider(session, order, {"m200": rule}, now=now) == 1
+    page = client.get("/m/").text
+    assert "Daily check-in: +5" in page and "(Check-in)" in page
+    assert "Silk mask" in page and "满200送面膜: spent 258.00 CNY in one order" in page and "On its way" in page
+    zh = client.get("/m/", cookies={"guanxi_locale": "zh-CN"}).text
+    assert "满额赠品" in zh and "待发货" in zh and "签到" in zh

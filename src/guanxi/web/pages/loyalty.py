@@ -25,6 +25,11 @@ FormShort = Annotated[str, Form(max_length=500)]
 ENTRY_LABELS = {"earn": N_("Earned"), "adjust": N_("Goodwill"), "spend": N_("Redeemed"), "lock": N_("Reserved"),
                 "release": N_("Given back"), "confirm": N_("Confirmed"), "expire": N_("Expired"),
                 "reverse": N_("Refund")}
+EVENT_LABELS = {"sign_up": N_("Sign-up"), "profile_completed": N_("Profile completed"), "birthday": N_("Birthday"),
+                "review": N_("Review"), "share": N_("Share"), "survey_answered": N_("Survey answered"),
+                "check_in": N_("Check-in"), "referral": N_("Referral")}
+GIFT_STATUS = {"granted": N_("On its way"), "shipped": N_("Shipped"), "reversed": N_("Withdrawn after a refund"),
+               "unavailable": N_("Out of stock")}
 
 
 @sections.customer_section("points", N_("Points and tier"), "loyalty/_customer_points.html",
@@ -32,7 +37,7 @@ ENTRY_LABELS = {"earn": N_("Earned"), "adjust": N_("Goodwill"), "spend": N_("Red
 def customer_points(session, runtime, customer_id: int) -> dict:
     return {"points": points.summary(session, customer_id, days=60),
             "entries": points.ledger_of(session, customer_id, limit=15), "labels": ENTRY_LABELS,
-            "customer_id": customer_id}
+            "events": EVENT_LABELS, "gift_status": GIFT_STATUS, "customer_id": customer_id}
 
 
 @sections.customer_section("goodwill", N_("Goodwill points"), "loyalty/_customer_goodwill.html",
@@ -62,7 +67,8 @@ def grant_goodwill(customer_id: int, request: Request, actor: page_for(Perm.loya
 @sections.member_section("points", N_("My points"), "loyalty/_member_points.html", order=20)
 def member_points(session, runtime, customer_id: int) -> dict:
     return {"points": points.summary(session, customer_id, days=60),
-            "entries": points.ledger_of(session, customer_id, limit=10), "labels": ENTRY_LABELS}
+            "entries": points.ledger_of(session, customer_id, limit=10), "labels": ENTRY_LABELS,
+            "events": EVENT_LABELS, "gift_status": GIFT_STATUS}
 
 
 @sections.member_section("rewards", N_("Rewards"), "loyalty/_member_rewards.html", order=21)
