@@ -144,3 +144,37 @@ def test_dashboard_by_platform_and_product(client, auth, social):
 def test_score_endpoint_shows_ours_and_the_baseline(client, auth, social):
     got = client.post("/api/v1/social/scores", json={"text": "包装很漂亮，但是假货，要求退款"}, headers=auth("analyst")).json()
     assert got["label"] == "negative" and got["override"]
+
+
+def test_a_flagged_review_earns_its_points_only_once_a_person_clears_it(client, auth, social, buyer):
+    cid, order_id = buyer()
+    now = dt.datetime.now(dt.UTC)
+    young = (now - dt.timedelta(days=2)).isoformat()
+    batch = {"mentions": [
+        {**mention(i, f"垃圾产品，大家别买 第{i}条", platform="shop", kind="review", rating=1, product_sku="TEA-1",
+                   at=now - dt.timedelta(minutes=i), order_id=order_id if i == 0 else None),
+         "author": {"id": f"new{i}", "followers": 0, "since": young}} for i in range(6)]}
+    got = client.post(URL, json=batch, headers=auth("tech")).json()
+    assert got["flagged"] == 6
+    balance = lambda: client.get(f"/api/v1/customers/{cid}/points", headers=auth("admin")).json()["available"]  # noqa: E731
+    assert balance() == 0                                       # held by its fake-review signal
+    first = got["ids"][0]
+    cleared = client.post(f"/api/v1/social/mentions/{first}/flag-reviews", json={"state": "cleared"},
+                          headers=auth("service"))
+    assert cleared.status_code == 200 and balance() == social.review_points
+    client.post(f"/api/v1/social/mentions/{first}/flag-reviews", json={"state": "cleared"}, headers=auth("service"))
+    assert balance() == social.review_points                    # once per order
+    shown = client.get(f"/api/v1/customers/{cid}/points/events", headers=auth("admin")).json()
+    assert [(e["kind"], e["source"], e["explanations"]) for e in shown] == [
+        ("review", "social-review", [f"Review: +{social.review_points}"])]
+
+
+def test_the_shops_review_event_rule_decides_the_review_points(client, auth, social, buyer):
+    h = auth("admin")
+    r = client.post("/api/v1/loyalty/rules", json={"name": "review", "definition": {
+        "kind": "event", "event": "review", "points": 50, "label": "Thanks for your review"}}, headers=h)
+    assert r.status_code == 201, r.text
+    cid, order_id = buyer()
+    review = mention(1, "还行吧", platform="shop", kind="review", rating=3, order_id=order_id)
+    assert client.post(URL, json={"mentions": [review]}, headers=auth("tech")).status_code == 200
+    assert client.get(f"/api/v1/customers/{cid}/points", headers=h).json()["available"] == 50

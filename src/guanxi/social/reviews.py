@@ -135,7 +135,7 @@ def award_points(session: Session, mention: Mention, points: int) -> int | None:
         return None
     done = loyalty_events.record(
         session, mention.customer_id, "review", source="social-review", external_id=f"order:{mention.order_id}",
-        occurred_at=mention.posted_at,
+        # earned when it passes moderation: the rules in force now apply
         default_rules={"social.review": {"kind": "event", "event": "review", "points": points, "label": "Review"}})
     mention.points_entry_id = done.event.entry_id
     return done.event.entry_id
