@@ -97,3 +97,36 @@ def test_simultaneous_events_never_spend_more_than_the_budget_and_a_repeated_eve
         assert session.get(RuleBudget, "survey").used == 100
         assert session.query(LoyaltyEvent).count() == 8
         assert store.verify(session) == []
+
+
+def test_two_crediting_workers_at_once_never_overspend_a_budget(client, auth, runtime):
+    import datetime as dt
+
+    from guanxi.customers import loyalty_feed
+    from guanxi.db import utcnow
+    from guanxi.loyalty import earning
+    from guanxi.loyalty.models import RuleBudget
+    from tests.loyalty.test_events_budgets_gifts import add_rule
+
+    h = auth("admin")
+    add_rule(client, h, runtime, "base", {"kind": "base"})
+    add_rule(client, h, runtime, "bonus", {"kind": "fixed", "points": 100, "budget": 550})
+    placed = utcnow() - dt.timedelta(hours=1)
+    for i in range(10):
+        post_order(client, h, f"w{i}", total=1000, email=f"w{i}@example.com", placed_at=placed)
+    with runtime.factory() as session:
+        orders, _ = loyalty_feed.paid_orders(session, 0, 100)
+    halves = [orders[0::2], orders[1::2]]
+    barrier = threading.Barrier(2)
+
+    def work(part) -> int:
+        barrier.wait()
+        with transaction(runtime.factory) as session:
+            return earning.credit_batch(session, part, earning.RuleBook(session), now=utcnow())[1]
+
+    with ThreadPoolExecutor(2) as pool:
+        total = sum(pool.map(work, halves))
+    assert total == 10 * 10 + 550
+    with runtime.factory() as session:
+        assert session.get(RuleBudget, "bonus").used == 550
+        assert store.verify(session) == []
