@@ -1,6 +1,10 @@
 """Paid orders through 10 earning rules into the points ledger, as the worker's credit job runs it.
 
     .venv/bin/python bench/bench_loyalty.py [--orders 1000000] [--customers 200000] [--backend sqlite|postgresql]
+                                           [--budgets]
+
+--budgets gives two rules campaign budgets (the member-day ×3 and the welcome bonus, each about
+half of what they would give), so the budget bookkeeping runs on every page and both run out.
 
 Setup (not timed): a migrated database, customers and paid orders with 1-3 lines written with
 bulk statements, 10 active rules. Timed: `earning.credit_paid_orders` from the first order to
@@ -99,7 +103,11 @@ def main() -> None:
     ap.add_argument("--orders", type=int, default=1_000_000)
     ap.add_argument("--customers", type=int, default=200_000)
     ap.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    ap.add_argument("--budgets", action="store_true", help="campaign budgets on two rules")
     args = ap.parse_args()
+    if args.budgets:
+        RULES["member-day"] = {**RULES["member-day"], "budget": 40 * args.orders}
+        RULES["welcome"] = {**RULES["welcome"], "budget": 50 * args.customers}
     rng = random.Random(SEED)
 
     from sqlalchemy import func, select
@@ -134,6 +142,8 @@ def main() -> None:
             lots = session.scalar(select(func.count()).select_from(PointLot))
             entries = session.scalar(select(func.count()).select_from(PointEntry))
             problems = store.verify(session) if args.orders <= 200_000 else None
+            from guanxi.loyalty import budgets as budget_report
+            budget_use = {b["rule"]: [b["used"], b["budget"]] for b in budget_report.report(session)}
 
         t0 = time.perf_counter()
         expired = earning.expire_points(runtime.factory, now=dt.datetime(2028, 1, 1, tzinfo=dt.UTC))
@@ -141,6 +151,7 @@ def main() -> None:
         runtime.dispose()
 
     emit("loyalty_credit", backend=args.backend, orders=args.orders, customers=args.customers, rules=len(RULES),
+         budgets=budget_use,
          orders_credited=result["orders_credited"], points=result["points"], credit_seconds=round(credit_s, 2),
          orders_per_second=round(result["orders_credited"] / credit_s), credit_cpu_seconds=round(credit_cpu, 2),
          orders_per_cpu_second=round(result["orders_credited"] / credit_cpu),

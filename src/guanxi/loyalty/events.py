@@ -60,12 +60,12 @@ def _seen(session: Session, source: str, external_id: str) -> LoyaltyEvent | Non
 
 def record(session: Session, customer_id: int, kind: str, *, source: str, external_id: str,
            occurred_at: dt.datetime | None = None, now: dt.datetime | None = None, day: dt.date | None = None,
-           default_rules: dict[str, dict] | None = None) -> Recorded:
+           default_rules: dict[str, dict] | None = None, book: RuleBook | None = None) -> Recorded:
     """Record a member event and award its points (available at once); a known (source, external id) is a replay.
 
     `day`: the member's local day the event belongs to, when not the day of `occurred_at` (a birthday
     granted late). `default_rules`: event rules to use when no rule for this kind is in force (the
-    social domain's review points when the shop has set none).
+    social domain's review points when the shop has set none). `book`: the rules, loaded once for a batch.
     """
     now = now or utcnow()
     occurred_at = occurred_at or now
@@ -76,7 +76,7 @@ def record(session: Session, customer_id: int, kind: str, *, source: str, extern
         return Recorded(seen, False)
     customer = profiles.live_customer(session, customer_id)
     tz = customer.timezone or "UTC"
-    book = RuleBook(session)
+    book = book or RuleBook(session)
     rules = {n: d for n, d in book.at(min(occurred_at, now)).items()
              if d.get("kind") == "event" and d.get("event") == kind}
     if not rules and default_rules:
@@ -122,11 +122,12 @@ def credit_feed(factory, *, now: dt.datetime, batch: int = 500) -> dict:
             cursor = _read_cursor(session, "events")
             page = loyalty_feed.events_after(session, cursor.position, batch,
                                              kinds=tuple(FEED_KINDS) + ("custom",))
+            book = RuleBook(session)
             for ev in page:
                 kind = FEED_KINDS.get(ev.kind) or (ev.properties or {}).get("name")
                 if kind in EVENTS and (ev.kind != "custom" or kind in FEED_CUSTOM):
                     done = record(session, ev.customer_id, kind, source=FEED_SOURCE, external_id=str(ev.id),
-                                  occurred_at=ev.occurred_at, now=now)
+                                  occurred_at=ev.occurred_at, now=now, book=book)
                     seen += 1
                     awarded += done.event.points if done.created else 0
             if page:
@@ -148,7 +149,8 @@ def grant_birthdays(factory, cipher, *, now: dt.datetime) -> dict:
 
     granted = 0
     with factory() as session:
-        if not any(d.get("event") == "birthday" for d in RuleBook(session).at(now).values()):
+        book = RuleBook(session)
+        if not any(d.get("event") == "birthday" for d in book.at(now).values()):
             return {"birthdays": 0}
         for tz in facts.timezones(session):
             today = event_rules.local_day(now, tz)
@@ -158,7 +160,7 @@ def grant_birthdays(factory, cipher, *, now: dt.datetime) -> dict:
                     text = cipher.decrypt(enc, context="birthday") if enc else None
                     if text and birthday_in_year(text, target.year) == target:
                         done = record(session, cid, "birthday", source="birthday", external_id=f"{cid}:{target.year}",
-                                      occurred_at=now, now=now, day=target)
+                                      occurred_at=now, now=now, day=target, book=book)
                         granted += done.created and done.event.points > 0
         session.commit()
     return {"birthdays": granted}
