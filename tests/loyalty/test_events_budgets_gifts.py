@@ -64,6 +64,9 @@ def test_bad_events_are_refused_with_the_reason(client, auth, runtime):
     bad_rule = client.post("/api/v1/loyalty/rules", json={"name": "bad", "definition": {
         "kind": "event", "event": "share", "points": 5, "limits": {"per_week": 1}}}, headers=h)
     assert bad_rule.status_code == 422 and "limits.per_week" in bad_rule.text
+    no_reward = client.post("/api/v1/loyalty/rules", json={"name": "gift", "definition": {
+        "kind": "gift", "period": "order", "min_spend_minor": 100, "currency": "CNY", "reward_id": 999}}, headers=h)
+    assert no_reward.status_code == 422 and "no reward 999" in no_reward.text
 
 
 def test_check_in_streak_follows_the_members_local_days(client, auth, runtime):

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from guanxi.db import utcnow
-from guanxi.errors import Conflict, NotFound
+from guanxi.errors import Conflict, Invalid, NotFound
 from guanxi.loyalty import rules as rules_engine
 from guanxi.loyalty.models import EarningRule, Reward, Tier
 
@@ -30,6 +30,9 @@ def write_rule(session: Session, name: str, definition: dict, active: bool, auth
                create: bool) -> EarningRule:
     """A new version of rule `name` (the first when `create`); earlier versions stay for earlier orders."""
     rules_engine.validate(definition)
+    if definition.get("kind") == "gift" and session.get(Reward, definition["reward_id"]) is None:
+        raise Invalid(f"rule: reward_id: no reward {definition['reward_id']}",
+                      errors=[{"loc": ["body", "definition", "reward_id"], "msg": "a reward of the catalogue"}])
     last = session.scalar(select(func.max(EarningRule.version)).where(EarningRule.name == name))
     if create and last is not None:
         raise Conflict(f"rule {name!r} exists; PUT a new version to change it")

@@ -90,6 +90,8 @@ def _grant(session: Session, name: str, rule: dict, order: PaidOrder, period: st
                                                  GiftGrant.period == period).with_for_update())
     if row is not None and row.status != REVERSED:
         return 0
+    if session.get(Reward, rule["reward_id"]) is None:
+        return 0  # the rule was checked when written; a reward is never deleted, but be safe
     taken = session.execute(update(Reward).where(
         Reward.id == rule["reward_id"], Reward.active.is_(True), (Reward.stock.is_(None)) | (Reward.stock > 0))
         .values(stock=Reward.stock - 1)).rowcount == 1
