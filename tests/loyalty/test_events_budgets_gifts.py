@@ -129,7 +129,10 @@ def test_events_from_the_customers_feed_earn_through_the_rules(client, auth, run
     batch += [{"kind": "custom", "occurred_at": at, "customer_id": cid, "source": "app", "external_id": "q1",
                "properties": {"name": "survey_answered"}},
               {"kind": "page_view", "occurred_at": at, "customer_id": cid, "source": "app", "external_id": "p1"}]
+    gone = customer(client, h, "gone@example.com")
+    batch.insert(0, {"kind": "share", "occurred_at": at, "customer_id": gone, "source": "app", "external_id": "g1"})
     assert client.post("/api/v1/events", json={"events": batch}, headers=h).status_code == 200
+    assert client.post(f"/api/v1/customers/{gone}/erasure", headers=auth("service")).status_code == 200
     assert events.credit_feed(runtime.factory, now=utcnow()) == {"events": 4, "event_points": 3 + 3 + 30}
     assert events.credit_feed(runtime.factory, now=utcnow()) == {"events": 0, "event_points": 0}
     assert points(client, h, cid)["available"] == 36

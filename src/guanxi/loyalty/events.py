@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from guanxi.customers import loyalty_feed, profiles
 from guanxi.db import utcnow
-from guanxi.errors import Invalid
+from guanxi.errors import Invalid, NotFound
 from guanxi.loyalty import budgets, event_rules, store
 from guanxi.loyalty.earning import RuleBook, _read_cursor
 from guanxi.loyalty.event_rules import EVENTS, RuleHistory
@@ -126,8 +126,11 @@ def credit_feed(factory, *, now: dt.datetime, batch: int = 500) -> dict:
             for ev in page:
                 kind = FEED_KINDS.get(ev.kind) or (ev.properties or {}).get("name")
                 if kind in EVENTS and (ev.kind != "custom" or kind in FEED_CUSTOM):
-                    done = record(session, ev.customer_id, kind, source=FEED_SOURCE, external_id=str(ev.id),
-                                  occurred_at=ev.occurred_at, now=now, book=book)
+                    try:
+                        done = record(session, ev.customer_id, kind, source=FEED_SOURCE, external_id=str(ev.id),
+                                      occurred_at=ev.occurred_at, now=now, book=book)
+                    except NotFound:  # the person was erased since: nothing to award, the feed goes on
+                        continue
                     seen += 1
                     awarded += done.event.points if done.created else 0
             if page:
