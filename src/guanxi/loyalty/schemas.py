@@ -45,7 +45,7 @@ class EventCreate(StrictModel):
     kind: Literal["sign_up", "profile_completed", "birthday", "review", "share", "survey_answered", "check_in",
                   "referral"]
     source: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")]
-    external_id: Annotated[str, Field(min_length=1, max_length=200)]
+    external_id: Annotated[str, Field(min_length=1, max_length=150)]
     occurred_at: Timestamp | None = Field(default=None, description="when it happened (default: now)")
 
 
