@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from guanxi.analytics import kpis, segment_rules
+from guanxi.analytics import domain_kpis, kpis, segment_rules
 from guanxi.analytics.lifecycle import Stage
 from guanxi.analytics.models import CustomerScore, CustomerTraits, SavedSegment, ScoreRun, SegmentMember, SegmentSnapshot
 from guanxi.analytics.recompute import today
@@ -118,10 +118,17 @@ def kpi_report(session: Session, settings: Settings, *, start: dt.date | None = 
         days.append(row.day)
         amounts.append(row.amount_minor)
     stages = dict(session.execute(select(S.lifecycle_stage, func.count()).group_by(S.lifecycle_stage)).all())
+
+    def period(first: dt.date, last: dt.date) -> dict:
+        new = kpis.new_customers(customers, days, start=first, end=last)
+        return {**kpis.period_figures(customers, days, amounts, start=first, end=last),
+                **domain_kpis.figures(session, settings, start=first, end=last, new_customers=new)}
+
     return {
         "currency": settings.default_currency,
-        "current": kpis.period_figures(customers, days, amounts, start=start, end=end),
-        "previous": kpis.period_figures(customers, days, amounts, start=prev_start, end=prev_end),
+        "point_value_minor": settings.point_value_minor,
+        "current": period(start, end),
+        "previous": period(prev_start, prev_end),
         "revenue_by_month": kpis.revenue_by_month(days, amounts, start=start, end=end),
         "cohorts": kpis.cohorts(customers, days, amounts, end=end, months=cohort_months),
         "customers_per_stage": {s.value: int(stages.get(s.value, 0)) for s in Stage},
