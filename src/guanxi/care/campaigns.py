@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guanxi.care import approval, facts, more_triggers, offers, templates, tracking, trigger_kinds  # noqa: F401  (more_triggers registers)
+from guanxi.care import approval, facts, more_triggers, offers, segment_triggers, templates, tracking, trigger_kinds  # noqa: F401  (more_triggers, segment_triggers register)
 from guanxi.care.assignment import CONTROL
 from guanxi.care.caps import parse_caps
 from guanxi.care.models import Campaign, CareTemplate, OutboxMessage, Recipient
