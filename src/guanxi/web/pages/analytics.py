@@ -7,13 +7,15 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
 
-from guanxi.analytics import recommendations, reports
+from guanxi.analytics import recommendations, reports, winback
 from guanxi.analytics.lifecycle import Stage
+from guanxi.analytics.recompute import today
 from guanxi.analytics.tracking import repeat_purchase_curve
 from guanxi.customers import analytics_feed as feed
 from guanxi.deps import RuntimeDep, SessionDep
-from guanxi.errors import Invalid, NotFound
+from guanxi.errors import GuanxiError, Invalid, NotFound
 from guanxi.staff.roles import Perm
 from guanxi.web import menu
 from guanxi.web.auth import page_for
@@ -23,6 +25,48 @@ from guanxi.web.sections import customer_section
 
 router = APIRouter()
 menu.add("analytics", N_("Analytics"), "/analytics", Perm.analytics_read, order=15)
+
+# The KPI tiles: (figure in kpi_report's period, label, how it is shown); the scheduled e-mails use them too.
+KPI_TILES = [
+    ("active_customers", N_("Active customers"), "number"),
+    ("new_customers", N_("New customers"), "number"),
+    ("repeat_purchase_rate", N_("Repeat-purchase rate"), "percent"),
+    ("purchase_frequency", N_("Purchase frequency"), "decimal"),
+    ("average_order_value_minor", N_("Average order value"), "money"),
+    ("revenue_minor", N_("Revenue"), "money"),
+    ("revenue_per_customer_minor", N_("Revenue per customer"), "money"),
+    ("referral_rate", N_("Referral rate"), "percent"),
+    ("points_liability_minor", N_("Points liability"), "money"),
+    ("redemption_rate", N_("Redemption rate"), "percent"),
+    ("csat", N_("CSAT (1-5)"), "decimal"),
+    ("nps", N_("NPS"), "decimal"),
+    ("campaign_uplift", N_("Campaign uplift"), "points"),
+]
+
+
+def kpi_value(period: dict, key: str):
+    value = period.get(key)
+    return value.get("uplift") if key == "campaign_uplift" and value is not None else value
+
+
+def sankey_chart(rfm: dict, labels: dict[str, str], new_label: str, gone_label: str) -> dict | None:
+    """Segment moves month over month as Sankey nodes and links (the left column is the month before)."""
+    if not rfm["movements"]:
+        return None
+    def name(seg, month, none_label):
+        return f"{labels.get(seg, seg) if seg else none_label} · {month}"
+    links = [{"source": name(m["from"], rfm["previous_month"], new_label),
+              "target": name(m["to"], rfm["month"], gone_label), "value": m["customers"]} for m in rfm["movements"]]
+    nodes = sorted({n for link in links for n in (link["source"], link["target"])})
+    return {"kind": "sankey", "nodes": [{"name": n} for n in nodes], "links": links}
+
+
+def clv_chart(hist: dict) -> dict | None:
+    if not hist["counts"]:
+        return None
+    edges = hist["edges_minor"]
+    return {"kind": "histogram", "currency": hist["currency"], "counts": hist["counts"],
+            "labels": [f"{edges[i] // 100}–{edges[i + 1] // 100}" for i in range(len(hist["counts"]))]}
 
 
 @customer_section("analytics", N_("Value and recommendations"), "analytics/_customer_scores.html",
@@ -59,10 +103,34 @@ def analytics_page(request: Request, actor: page_for(Perm.analytics_read), sessi
                     "cells": [[j, i, round(v * 100, 1)] for i, c in enumerate(k["cohorts"])
                               for j, v in enumerate(c["retention"])]}
     at_risk = reports.at_risk_list(session) if actor.can(Perm.customers_write) else None
+    t = state_of(request).t.gettext
+    sankey = sankey_chart(rfm, labels, t("New"), t("No purchase in the window"))
+    clv = reports.clv_histogram(session)
+    grid = reports.rfm_grid(session)
+    grid_chart = {"kind": "grid", "cells": [[g["frequency"] - 1, g["recency"] - 1, g["customers"]] for g in grid],
+                  "max": max((g["customers"] for g in grid), default=0)}
     return render(request, "analytics/index.html", {
         "rfm": rfm, "moves": moves, "k": k, "stages": stages, "width": width, "at_risk": at_risk, "labels": labels,
+        "tiles": KPI_TILES, "kpi_value": kpi_value, "clv": clv, "grid": grid,
+        "can_start_winback": actor.can(Perm.campaigns_manage),
         "segment_chart": json.dumps(segment_chart, ensure_ascii=False), "cohort_chart": json.dumps(cohort_chart),
+        "sankey_chart": json.dumps(sankey, ensure_ascii=False) if sankey else None,
+        "clv_chart": json.dumps(clv_chart(clv)) if clv["counts"] else None,
+        "grid_chart": json.dumps(grid_chart) if grid else None,
     })
+
+
+@router.post("/analytics/winback")
+def start_winback(request: Request, actor: page_for(Perm.campaigns_manage), session: SessionDep,
+                  runtime: RuntimeDep):
+    """Create a draft win-back campaign for the at-risk list and open it."""
+    try:
+        row = winback.start_campaign(session, actor, today=today(runtime.settings))
+        session.commit()
+    except GuanxiError as exc:
+        session.rollback()
+        return render(request, "errors/error.html", {"status": exc.status, "detail": exc.detail}, status=exc.status)
+    return RedirectResponse(f"/care/campaigns/{row.id}", status_code=303)
 
 
 @router.get("/analytics/holdout")
