@@ -39,15 +39,20 @@ def ensure_template(session: Session, actor: Actor) -> None:
 
 
 def start_campaign(session: Session, actor: Actor, *, limit: int = 20, today: dt.date | None = None):
-    """A draft care campaign for the `limit` most valuable at-risk customers; returns the campaign row."""
+    """A draft care campaign for the `limit` most valuable at-risk customers; returns the campaign row.
+    The same list on the same day gives back the draft made for it, not a second one."""
     from guanxi.care import campaigns
 
     ids = [row["customer_id"] for row in reports.at_risk_list(session, limit=limit)]
     if not ids:
         raise Conflict("nobody is at risk now: there is no one to win back (scores come from the daily recompute)")
-    ensure_template(session, actor)
     day = (today or dt.date.today()).isoformat()
+    name = f"Win-back {day}: {len(ids)} at-risk customers"
+    for draft in campaigns.list_campaigns(session, "draft"):  # a second click (or a retry) opens the same draft
+        if draft.name == name and sorted((draft.audience or {}).get("customer_ids") or []) == sorted(ids):
+            return draft
+    ensure_template(session, actor)
     return campaigns.create_campaign(session, actor, campaigns.CampaignSpec(
-        name=f"Win-back {day}: {len(ids)} at-risk customers", channels=["email"],
+        name=name, channels=["email"],
         variants=[{"name": "A", "template": TEMPLATE, "weight": 1}], audience={"customer_ids": ids},
         control_percent=CONTROL_PERCENT))
