@@ -7,12 +7,12 @@ each domain for its counts.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from guanxi.analytics import kpis
 from guanxi.care import campaigns
-from guanxi.care.quiet_hours import zone
 from guanxi.config import Settings
 from guanxi.loyalty import referral
 from guanxi.loyalty import reports as loyalty_reports
@@ -21,7 +21,7 @@ from guanxi.service import reports as service_reports
 
 def instants(start: dt.date, end: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]:
     """[start, end] as shop days -> [since, until) in UTC."""
-    tz = zone(timezone)
+    tz = ZoneInfo(timezone)
     since = dt.datetime.combine(start, dt.time(0), tzinfo=tz)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
     return since.astimezone(dt.UTC), until.astimezone(dt.UTC)

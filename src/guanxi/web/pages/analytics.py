@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from guanxi.analytics import recommendations, reports, winback
+from guanxi.analytics.kpi_tiles import KPI_TILES, kpi_value
 from guanxi.analytics.lifecycle import Stage
 from guanxi.analytics.recompute import today
 from guanxi.analytics.tracking import repeat_purchase_curve
@@ -25,29 +26,6 @@ from guanxi.web.sections import customer_section
 
 router = APIRouter()
 menu.add("analytics", N_("Analytics"), "/analytics", Perm.analytics_read, order=15)
-
-# The KPI tiles: (figure in kpi_report's period, label, how it is shown); the scheduled e-mails use them too.
-KPI_TILES = [
-    ("active_customers", N_("Active customers"), "number"),
-    ("new_customers", N_("New customers"), "number"),
-    ("repeat_purchase_rate", N_("Repeat-purchase rate"), "percent"),
-    ("purchase_frequency", N_("Purchase frequency"), "decimal"),
-    ("average_order_value_minor", N_("Average order value"), "money"),
-    ("revenue_minor", N_("Revenue"), "money"),
-    ("revenue_per_customer_minor", N_("Revenue per customer"), "money"),
-    ("referral_rate", N_("Referral rate"), "percent"),
-    ("points_liability_minor", N_("Points liability"), "money"),
-    ("redemption_rate", N_("Redemption rate"), "percent"),
-    ("csat", N_("CSAT (1-5)"), "decimal"),
-    ("nps", N_("NPS"), "decimal"),
-    ("campaign_uplift", N_("Campaign uplift"), "points"),
-]
-
-
-def kpi_value(period: dict, key: str):
-    value = period.get(key)
-    return value.get("uplift") if key == "campaign_uplift" and value is not None else value
-
 
 def sankey_chart(rfm: dict, labels: dict[str, str], new_label: str, gone_label: str) -> dict | None:
     """Segment moves month over month as Sankey nodes and links (the left column is the month before)."""
