@@ -203,3 +203,6 @@ def export_segment_csv(segment_id: IdPath, actor: AnalyticsReader, session: Sess
 from guanxi.analytics import funnel_api  # noqa: E402  (the funnel and GA4 import, under the same prefix)
 
 router.include_router(funnel_api.router)
+from guanxi.analytics import report_api  # noqa: E402  (scheduled KPI reports, under the same prefix)
+
+router.include_router(report_api.router)
