@@ -101,3 +101,30 @@ def test_the_segment_is_checked_when_the_campaign_is_saved(runtime, params):
         campaigns.create_campaign(session, SYSTEM, CampaignSpec(
             name="bad", channels=["email"], variants=[{"template": "greet"}], trigger="segment_entered",
             params=params))
+
+
+def test_a_journey_enters_each_customer_once_per_entry(runtime, app, client, auth, person, order, care, care_settings):
+    from guanxi.care.journey_runner import advance
+    from guanxi.care.models import JourneyMember
+
+    cid, sid, email = _segment(runtime, person, order)
+    app.state.care_settings = care_settings
+    r = client.post("/api/v1/care/journeys", json={
+        "name": "welcome to the club", "trigger": "segment_entered", "params": {"segment_id": sid},
+        "steps": [{"id": "hello", "type": "send", "channel": "email", "template": "greet"}]}, headers=auth("operations"))
+    assert r.status_code == 201, r.text
+    jid = r.json()["id"]
+    assert client.post(f"/api/v1/care/journeys/{jid}/activate", headers=auth("operations")).status_code == 200
+    order(email, utcnow() - dt.timedelta(days=1))
+    _rescore(runtime)
+
+    def members():
+        with runtime.factory() as session:
+            return list(session.scalars(select(JourneyMember.customer_id).where(JourneyMember.journey_id == jid)))
+
+    now = utcnow() + dt.timedelta(minutes=1)
+    advance(runtime.factory, runtime.cipher, runtime.secrets.session_secret, care_settings, now=now)
+    assert members() == [cid]
+    advance(runtime.factory, runtime.cipher, runtime.secrets.session_secret, care_settings,
+            now=now + dt.timedelta(hours=2))                                   # entrants looked for again
+    assert members() == [cid]

@@ -160,7 +160,8 @@ class JourneyStep(StrictModel):
 class JourneyWrite(StrictModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     purpose: Literal["marketing", "service"] = "marketing"
-    trigger: Literal["birthday", "holiday", "order_followup", "first_order", "winback", "stuck_shipment"] | None = None
+    trigger: Literal["birthday", "holiday", "order_followup", "first_order", "winback", "stuck_shipment",
+                     "segment_entered", "segment_left"] | None = None
     params: dict[str, Any] = {}
     audience: dict[str, Any] = {}
     steps: Annotated[list[JourneyStep], Field(min_length=1, max_length=50)]

@@ -1,12 +1,13 @@
-"""Triggers on a dynamic segment's entries and exits: `segment_entered` and `segment_left`.
+"""Triggers on a dynamic segment's entries and exits: `segment_entered` and `segment_left`, for campaigns
+and for journeys' entries.
 
 The analytics domain records every entry and exit (membership.entered_since / left_since). A run
 reads the changes after the campaign's cursor and chooses each customer once per change: the period
 is the change's instant, so a customer who leaves and comes back is reached again, and a run that
 repeats finds its choices already in care_recipients.
 
-The cursor is the latest change the campaign has already chosen someone for (read back from its
-recipients' periods), less a margin for changes whose transaction committed after a later one; a
+The cursor is the latest change the campaign (or journey) has already chosen someone for (read back
+from its recipients' or members' periods), less a margin for changes whose transaction committed after a later one; a
 campaign that has chosen nobody starts at its own creation, so activating a campaign on an old
 segment does not reach everyone who ever entered it.
 """
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, select
 
 from guanxi.care import trigger_facts
-from guanxi.care.models import Recipient
+from guanxi.care.models import JourneyMember, Recipient
 from guanxi.care.quiet_hours import zone
 from guanxi.care.trigger_kinds import Chosen, Kind, ParamError, Run, register
 
@@ -40,8 +41,13 @@ def period(kind: str, segment_id: int, at: dt.datetime) -> str:
 def cursor(r: Run, kind: str, segment_id: int) -> dt.datetime:
     """Where this campaign's reading of the segment's changes starts."""
     prefix = f"{PREFIX[kind]}:{segment_id}:"
-    last = r.session.scalar(select(func.max(Recipient.period)).where(
-        Recipient.campaign_id == r.campaign.id, Recipient.period.startswith(prefix)))
+    journey_id = getattr(r.campaign, "journey_id", None)  # a journey's entry: its members are its choices
+    if journey_id is not None:
+        last = r.session.scalar(select(func.max(JourneyMember.period)).where(
+            JourneyMember.journey_id == journey_id, JourneyMember.period.startswith(prefix)))
+    else:
+        last = r.session.scalar(select(func.max(Recipient.period)).where(
+            Recipient.campaign_id == r.campaign.id, Recipient.period.startswith(prefix)))
     if last is None:
         return r.campaign.created_at
     stamp = dt.datetime.strptime(last[len(prefix):], STAMP).replace(tzinfo=dt.UTC)
