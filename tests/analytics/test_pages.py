@@ -73,3 +73,13 @@ def test_clv_histogram_and_rfm_grid_count_every_scored_customer(runtime):
     assert sum(hist["counts"]) == hist["customers"] == scored > 0 and len(hist["edges_minor"]) == 11
     assert hist["edges_minor"] == sorted(hist["edges_minor"])
     assert sum(g["customers"] for g in grid) == rfm and all(1 <= g["recency"] <= 5 for g in grid)
+
+
+def test_dashboard_kpis_for_a_chosen_range(runtime, staff_client):
+    _ready(runtime)
+    client = staff_client("analyst")
+    html = client.get("/analytics", params={"from": "2026-01-01", "to": "2026-06-30"}).text
+    assert 'value="2026-01-01"' in html and "against 2025-07-04 to 2025-12-31" in html
+    bad = client.get("/analytics", params={"from": "2026-06-30", "to": "2026-01-01"})
+    assert bad.status_code == 200 and 'role="alert"' in bad.text and "must not be after" in bad.text
+    assert 'role="alert"' in client.get("/analytics", params={"from": "2026-13-01"}).text

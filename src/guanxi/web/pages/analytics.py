@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from guanxi.analytics import recommendations, reports, winback
+from guanxi.analytics.funnel_api import check_range
 from guanxi.analytics.kpi_tiles import KPI_TILES, kpi_value
 from guanxi.analytics.lifecycle import Stage
 from guanxi.analytics.recompute import today
@@ -63,15 +64,26 @@ def _zh(request: Request) -> bool:
 
 
 @router.get("/analytics")
-def analytics_page(request: Request, actor: page_for(Perm.analytics_read), session: SessionDep, runtime: RuntimeDep):
+def analytics_page(request: Request, actor: page_for(Perm.analytics_read), session: SessionDep, runtime: RuntimeDep,
+                   start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+                   end: Annotated[str | None, Query(alias="to", max_length=10)] = None):
+    """The dashboard; the KPI tiles cover [from, to] (default: the last 365 days) against the period before."""
     zh = _zh(request)
+    error = None
+    try:
+        first = dt.date.fromisoformat(start) if start else None
+        last = dt.date.fromisoformat(end) if end else None
+        check_range(first, last)
+    except (ValueError, Invalid) as exc:
+        first = last = None
+        error = exc.detail if isinstance(exc, Invalid) else N_("Dates are YYYY-MM-DD.")
     rfm = reports.rfm_report(session)
     for s in rfm["segments"]:
         s["label"] = s["label_zh"] if zh else s["label_en"]
     labels = {s["segment"]: s["label"] for s in rfm["segments"]}
     moves = [{**m, "from_label": labels.get(m["from"], "—"), "to_label": labels.get(m["to"], "—")}
              for m in rfm["movements"] if m["from"] != m["to"]][:15]
-    k = reports.kpi_report(session, runtime.settings, cohort_months=12)
+    k = reports.kpi_report(session, runtime.settings, start=first, end=last, cohort_months=12)
     stages = [{"stage": s.value, "label": s.label_zh if zh else s.label_en,
                "customers": k["customers_per_stage"][s.value]} for s in Stage]
     width = max((len(c["retention"]) for c in k["cohorts"]), default=0)
@@ -89,7 +101,7 @@ def analytics_page(request: Request, actor: page_for(Perm.analytics_read), sessi
                   "max": max((g["customers"] for g in grid), default=0)}
     return render(request, "analytics/index.html", {
         "rfm": rfm, "moves": moves, "k": k, "stages": stages, "width": width, "at_risk": at_risk, "labels": labels,
-        "tiles": KPI_TILES, "kpi_value": kpi_value, "clv": clv, "grid": grid,
+        "tiles": KPI_TILES, "kpi_value": kpi_value, "clv": clv, "grid": grid, "range_error": error,
         "can_start_winback": actor.can(Perm.campaigns_manage),
         "segment_chart": json.dumps(segment_chart, ensure_ascii=False), "cohort_chart": json.dumps(cohort_chart),
         "sankey_chart": json.dumps(sankey, ensure_ascii=False) if sankey else None,
