@@ -49,7 +49,8 @@ def points_between(session: Session, since: dt.datetime, until: dt.datetime) -> 
 
 
 def outstanding_at(session: Session, at: dt.datetime) -> int:
-    """Points outstanding (available and pending) just before `at`: the signed ledger entries summed."""
+    """Points outstanding (available and pending, less debt; locked left out) just before `at`: the signed
+    ledger entries summed, so any past day has its figure."""
     return int(session.scalar(select(func.coalesce(func.sum(PointEntry.points), 0)).where(PointEntry.at < at)))
 
 
