@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     clv_horizon_months: int = Field(default=12, ge=1, le=120)  # customer lifetime value looks this far ahead
     clv_discount_rate: float = Field(default=0.10, ge=0, lt=1)  # yearly, for CLV
     clv_margin: float = Field(default=1.0, gt=0, le=1)  # share of spend that is profit (1.0: revenue)
+    point_value_minor: float = Field(default=1.0, ge=0)  # what one loyalty point costs the shop, for the liability KPI
 
     smtp_host: str | None = Field(default=None, description="SMTP server for member sign-in codes")
     smtp_port: int = Field(default=25, ge=1, le=65535)

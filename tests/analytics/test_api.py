@@ -143,3 +143,31 @@ def test_customer_360_shows_value_and_recommendations(runtime, client, auth):
     page = client.get(f"/customers/{ids[0]}")
     assert page.status_code == 200, page.text
     assert 'id="customer-scores"' in page.text and 'id="recommendations"' in page.text
+
+
+def test_a_winback_campaign_from_the_at_risk_list(runtime, client, auth):
+    _ready(runtime)
+    from guanxi.care import campaigns, template_store
+
+    h = auth("operations")
+    risky = client.get("/api/v1/analytics/at-risk", params={"limit": 5}, headers=h).json()["items"]
+    assert risky and all(r["clv_minor"] is not None for r in risky)
+    assert client.get("/api/v1/analytics/at-risk", headers=auth("analyst")).status_code == 403
+    r = client.post("/api/v1/analytics/winback-campaigns", json={"limit": 5}, headers=h)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["status"] == "draft" and body["customer_ids"] == [x["customer_id"] for x in risky]
+    again = client.post("/api/v1/analytics/winback-campaigns", json={"limit": 5}, headers=h).json()
+    assert again["campaign_id"] == body["campaign_id"]                   # a retry opens the same draft
+    with runtime.factory() as session:
+        row = campaigns.get_campaign(session, body["campaign_id"])
+        assert row.control_percent == 10 and row.variants[0]["template"] == "winback"
+        assert campaigns.readiness(session, row) == []                   # the template exists: it can start
+        assert {t.locale for t in template_store.list_templates(session) if t.name == "winback"} == {"zh-CN", "en"}
+    assert client.post("/api/v1/analytics/winback-campaigns", json={"limit": 0}, headers=h).status_code == 422
+    assert client.post("/api/v1/analytics/winback-campaigns", json={}, headers=auth("analyst")).status_code == 403
+
+
+def test_no_winback_campaign_when_nobody_is_at_risk(runtime, client, auth):
+    r = client.post("/api/v1/analytics/winback-campaigns", json={}, headers=auth("operations"))
+    assert r.status_code == 409 and "nobody is at risk" in r.json()["detail"]

@@ -42,3 +42,19 @@ def test_cohorts_by_first_purchase_month():
     feb = rows["2026-02"]  # customer 3, back in March (twice: still one customer)
     assert feb["retention"] == [1.0, 1.0] and feb["revenue_minor"] == [500, 1500]
     assert rows["2025-12"]["retention"] == [1.0, 0.0, 0.0, 0.0]
+
+
+def test_new_customers_are_those_whose_first_purchase_is_in_the_period():
+    assert kpis.new_customers(C, D, start=date(2026, 1, 1), end=date(2026, 3, 31)) == {1, 2, 3}
+    assert kpis.new_customers(C, D, start=date(2026, 2, 1), end=date(2026, 3, 31)) == {3}
+    assert kpis.period_figures(C, D, A, start=date(2026, 2, 1), end=date(2026, 2, 28))["new_customers"] == 1
+
+
+def test_formulas_of_the_kpis_from_other_domains():
+    assert kpis.referral_rate({1, 2, 3, 4}, {2, 9}) == 0.25 and kpis.referral_rate(set(), {2}) is None
+    assert kpis.points_liability_minor(1201, 0.5) == 600 and kpis.points_liability_minor(3, 2.5) == 8
+    assert kpis.redemption_rate(300, 1200) == 0.25 and kpis.redemption_rate(10, 0) is None
+    up = kpis.campaign_uplift(200, 30, 50, 5)
+    assert up["conversion_rate"] == 0.15 and up["control_conversion_rate"] == 0.1
+    assert abs(up["uplift"] - 0.05) < 1e-12
+    assert kpis.campaign_uplift(10, 1, 0, 0)["uplift"] is None

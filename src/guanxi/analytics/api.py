@@ -16,9 +16,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from guanxi.analytics import person_hooks as _person_hooks  # noqa: F401  (export, erasure, merge hooks)
-from guanxi.analytics import customer_traits, membership, recommendations, reports, segment_export, segment_rules
-from guanxi.analytics.schemas import SegmentCreate, SegmentRule, SegmentSnapshotCreate
-from guanxi.deps import AnalyticsReader, CustomerReader, RuntimeDep, SessionDep
+from guanxi.analytics import customer_traits, membership, recommendations, reports, segment_export, segment_rules, winback
+from guanxi.analytics.recompute import today
+from guanxi.analytics.schemas import SegmentCreate, SegmentRule, SegmentSnapshotCreate, WinbackCampaignCreate
+from guanxi.deps import AnalyticsReader, CampaignManager, CustomerReader, RuntimeDep, SessionDep
 from guanxi.errors import Forbidden, Invalid, NotFound
 from guanxi.privacy import audit
 from guanxi.schemas import IdPath
@@ -91,6 +92,26 @@ def customer_recommendations(customer_id: IdPath, actor: CustomerReader, session
     """Top products for the customer; popular ones (of `category`) when they refused personalisation."""
     _named_customers_only(actor)
     return recommendations.for_customer(session, customer_id, limit=limit, category=category)
+
+
+@router.get("/analytics/at-risk")
+def at_risk(actor: AnalyticsReader, session: SessionDep,
+            limit: Annotated[int, Query(ge=1, le=1000)] = 20) -> dict:
+    """The most valuable customers in the at-risk stage (by CLV): who a win-back should reach first."""
+    _named_customers_only(actor)
+    return {"items": reports.at_risk_list(session, limit=limit)}
+
+
+@router.post("/analytics/winback-campaigns", status_code=201)
+def start_winback(body: WinbackCampaignCreate, actor: CampaignManager, session: SessionDep,
+                  runtime: RuntimeDep) -> dict:
+    """A draft care campaign (e-mail, template `winback`, 10% hold-out) for the `limit` most valuable
+    at-risk customers; 409 when nobody is at risk. Review and start it under /api/v1/care/campaigns."""
+    _named_customers_only(actor)
+    row = winback.start_campaign(session, actor, limit=body.limit, today=today(runtime.settings))
+    session.commit()
+    return {"campaign_id": row.id, "name": row.name, "status": row.status,
+            "customer_ids": row.audience["customer_ids"], "control_percent": row.control_percent}
 
 
 def _segment_reply(row, members: int) -> dict:
@@ -182,3 +203,6 @@ def export_segment_csv(segment_id: IdPath, actor: AnalyticsReader, session: Sess
 from guanxi.analytics import funnel_api  # noqa: E402  (the funnel and GA4 import, under the same prefix)
 
 router.include_router(funnel_api.router)
+from guanxi.analytics import report_api  # noqa: E402  (scheduled KPI reports, under the same prefix)
+
+router.include_router(report_api.router)

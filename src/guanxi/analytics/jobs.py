@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guanxi.analytics import membership, person_hooks  # noqa: F401  (hooks for the worker)
+from guanxi.analytics import membership, person_hooks, report_mail, scheduled_reports  # noqa: F401  (hooks for the worker)
 from guanxi.analytics.recompute import recompute, today
 from guanxi.db import transaction
 from guanxi.scheduler.registry import job
@@ -22,3 +22,20 @@ def rebuild_segments(ctx) -> dict:
     """The safety net of live membership: every dynamic segment against its rule; a rerun finds no difference."""
     with transaction(ctx.factory) as session:
         return membership.rebuild(session, now=ctx.now)
+
+
+@job("analytics.send_reports", every="hourly")
+def send_reports(ctx) -> dict:
+    """The scheduled KPI reports due today, once per (schedule, period): claimed and composed in one
+    transaction, mailed after its commit (a rolled-back claim never mails; a rerun finds them claimed)."""
+    with transaction(ctx.factory) as session:
+        mails = [(c, report_mail.compose(session, ctx.settings, c))
+                 for c in scheduled_reports.claim_due(session, ctx.now, ctx.settings.default_timezone)]
+    delivered = {}
+    for claimed, (subject, html, text) in mails:
+        delivered[claimed.send_id] = sum(report_mail.send(ctx.settings, to, subject, html, text) for to in claimed.to)
+    if delivered:
+        with transaction(ctx.factory) as session:
+            for send_id, n in delivered.items():
+                scheduled_reports.record_delivered(session, send_id, n)
+    return {"reports": len(mails), "mails": sum(delivered.values())}

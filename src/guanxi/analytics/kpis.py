@@ -9,6 +9,19 @@ For the purchases of a period [start, end] (shop days, both inclusive):
     purchase frequency      N / C
     average order value     R / N
     revenue per customer    R / C
+    new customers           customers whose first purchase ever falls in the period
+
+From the other domains, read through their own functions (instants: the period's shop days in UTC):
+
+    referral rate           new customers attributed to a referral (loyalty, not rejected) / new customers
+    points liability        points outstanding at the period's end (loyalty ledger) x value per point
+                            (GUANXI_POINT_VALUE_MINOR)
+    redemption rate         points redeemed / points earned in the period (loyalty ledger)
+    CSAT                    mean of the 1-5 satisfaction answers given in the period (service)
+    NPS                     % promoters (9-10) - % detractors (0-6) of the 0-10 answers in the period (service)
+    campaign uplift         conversion of the recipients of campaigns with a hold-out group, chosen in the
+                            period, minus the conversion of their hold-out (control) customers (care);
+                            conversion = bought within the campaign's conversion_days of being chosen
 
 Cohorts: a customer's cohort is the calendar month of their first purchase ever; cell k of a
 cohort's row is the share of its customers who bought in the k-th month after it (k = 0 is
@@ -36,11 +49,53 @@ def period_figures(customers, dates, amounts, *, start: dt.date, end: dt.date) -
     return {
         "start": start.isoformat(), "end": end.isoformat(),
         "active_customers": c, "orders": n, "revenue_minor": revenue,
+        "new_customers": len(new_customers(customers, days, start=start, end=end)),
         "repeat_purchase_rate": float((per_customer >= 2).sum() / c) if c else None,
         "purchase_frequency": n / c if c else None,
         "average_order_value_minor": revenue // n if n else None,
         "revenue_per_customer_minor": revenue // c if c else None,
     }
+
+
+def new_customers(customers, dates, *, start: dt.date, end: dt.date) -> set[int]:
+    """Customers whose first purchase ever is a day of [start, end]."""
+    customers = np.asarray(customers)
+    if len(customers) == 0:
+        return set()
+    days = _days(dates)
+    ids, index = np.unique(customers, return_inverse=True)
+    first = np.full(len(ids), np.datetime64("9999-12-31", "D"))
+    np.minimum.at(first, index, days)
+    new = (first >= np.datetime64(start, "D")) & (first <= np.datetime64(end, "D"))
+    return {int(i) for i in ids[new]}
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def referral_rate(new: set[int], referred: set[int]) -> float | None:
+    """New customers attributed to a referral / new customers."""
+    return share(len(new & referred), len(new))
+
+
+def points_liability_minor(outstanding_points: int, value_per_point_minor: float) -> int:
+    """Outstanding points x value per point, rounded to a whole minor unit."""
+    return round(outstanding_points * value_per_point_minor)
+
+
+def redemption_rate(redeemed: int, earned: int) -> float | None:
+    """Points redeemed / points earned in the period."""
+    return share(redeemed, earned)
+
+
+def campaign_uplift(recipients: int, converted: int, control: int, control_converted: int) -> dict:
+    """Conversion of the recipients against their hold-out group; the uplift is the difference (a share)."""
+    treated_rate, control_rate = share(converted, recipients), share(control_converted, control)
+    return {"recipients": recipients, "converted": converted, "control": control,
+            "control_converted": control_converted, "conversion_rate": treated_rate,
+            "control_conversion_rate": control_rate,
+            "uplift": None if treated_rate is None or control_rate is None else treated_rate - control_rate}
 
 
 def revenue_by_month(dates, amounts, *, start: dt.date, end: dt.date) -> list[dict]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guanxi.db import Base, BigId, JsonType, UTCDateTime, utcnow
@@ -161,3 +161,33 @@ class CustomerTraits(Base):
 
     __table_args__ = (Index("ix_analytics_customer_traits_growth_band", "growth_band"),
                       Index("ix_analytics_customer_traits_channel", "preferred_channel"))
+
+
+class ReportSchedule(Base):
+    """A set of KPIs e-mailed weekly or monthly to chosen staff (analytics.scheduled_reports)."""
+
+    __tablename__ = "analytics_report_schedules"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    frequency: Mapped[str] = mapped_column(String(10))           # "weekly" | "monthly"
+    day: Mapped[int] = mapped_column(Integer)                    # ISO weekday 1-7, or day of the month 1-28
+    kpis: Mapped[list] = mapped_column(JsonType, default=list)   # KPI keys, in the order shown
+    recipients: Mapped[list] = mapped_column(JsonType, default=list)  # staff user ids
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportSend(Base):
+    """One period's report of a schedule, claimed before it is mailed: a rerun of the job sends nothing twice."""
+
+    __tablename__ = "analytics_report_sends"
+    __table_args__ = (UniqueConstraint("schedule_id", "period"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("analytics_report_schedules.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(20))              # the period reported: 2026-W48 or 2026-11
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    delivered: Mapped[int] = mapped_column(Integer, default=0)

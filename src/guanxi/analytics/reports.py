@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+import numpy as np
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from guanxi.analytics import kpis, segment_rules
+from guanxi.analytics import domain_kpis, kpis, segment_rules
 from guanxi.analytics.lifecycle import Stage
 from guanxi.analytics.models import CustomerScore, CustomerTraits, SavedSegment, ScoreRun, SegmentMember, SegmentSnapshot
 from guanxi.analytics.recompute import today
@@ -118,10 +119,17 @@ def kpi_report(session: Session, settings: Settings, *, start: dt.date | None = 
         days.append(row.day)
         amounts.append(row.amount_minor)
     stages = dict(session.execute(select(S.lifecycle_stage, func.count()).group_by(S.lifecycle_stage)).all())
+
+    def period(first: dt.date, last: dt.date) -> dict:
+        new = kpis.new_customers(customers, days, start=first, end=last)
+        return {**kpis.period_figures(customers, days, amounts, start=first, end=last),
+                **domain_kpis.figures(session, settings, start=first, end=last, new_customers=new)}
+
     return {
         "currency": settings.default_currency,
-        "current": kpis.period_figures(customers, days, amounts, start=start, end=end),
-        "previous": kpis.period_figures(customers, days, amounts, start=prev_start, end=prev_end),
+        "point_value_minor": settings.point_value_minor,
+        "current": period(start, end),
+        "previous": period(prev_start, prev_end),
         "revenue_by_month": kpis.revenue_by_month(days, amounts, start=start, end=end),
         "cohorts": kpis.cohorts(customers, days, amounts, end=end, months=cohort_months),
         "customers_per_stage": {s.value: int(stages.get(s.value, 0)) for s in Stage},
@@ -208,3 +216,25 @@ def at_risk_list(session: Session, *, limit: int = 20) -> list[dict]:
                            .where(S.lifecycle_stage == Stage.AT_RISK.value, S.clv_minor.is_not(None))
                            .order_by(S.clv_minor.desc(), S.customer_id).limit(limit))
     return [dict(r._mapping) for r in rows]
+
+
+def clv_histogram(session: Session, *, bins: int = 20) -> dict:
+    """Customers per CLV band (equal widths from 0 to the 99th percentile; the last band holds the rest)."""
+    values = np.fromiter(session.scalars(select(S.clv_minor).where(S.clv_minor.is_not(None))), dtype=np.float64)
+    currency = session.scalar(select(S.currency).where(S.currency.is_not(None)).limit(1))
+    if len(values) == 0:
+        return {"currency": currency, "customers": 0, "edges_minor": [], "counts": []}
+    top = max(float(np.quantile(values, 0.99)), float(values.min()) + 1.0)
+    edges = np.linspace(min(0.0, float(values.min())), top, bins + 1)
+    counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), bins=edges)
+    return {"currency": currency, "customers": int(len(values)), "edges_minor": [int(round(e)) for e in edges],
+            "counts": [int(c) for c in counts]}
+
+
+def rfm_grid(session: Session) -> list[dict]:
+    """Customers per (recency score, frequency score) cell of the latest scores, with their mean monetary score."""
+    rows = session.execute(select(S.recency_score, S.frequency_score, func.count(), func.avg(S.monetary_score))
+                           .where(S.recency_score.is_not(None), S.frequency_score.is_not(None))
+                           .group_by(S.recency_score, S.frequency_score))
+    return [{"recency": int(r), "frequency": int(f), "customers": int(n), "monetary": round(float(m or 0), 2)}
+            for r, f, n, m in rows]

@@ -20,3 +20,7 @@ class SegmentCreate(SegmentRule):
 
 class SegmentSnapshotCreate(StrictModel):
     name: Annotated[str, Field(min_length=1, max_length=100, description="name of the new static segment")]
+
+
+class WinbackCampaignCreate(StrictModel):
+    limit: Annotated[int, Field(ge=1, le=1000, description="how many of the most valuable at-risk customers")] = 20

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from guanxi.care import approval, facts, more_triggers, offers, templates, tracking, trigger_kinds  # noqa: F401  (more_triggers registers)
+from guanxi.care import approval, facts, more_triggers, offers, segment_triggers, templates, tracking, trigger_kinds  # noqa: F401  (more_triggers, segment_triggers register)
 from guanxi.care.assignment import CONTROL
 from guanxi.care.caps import parse_caps
 from guanxi.care.models import Campaign, CareTemplate, OutboxMessage, Recipient
@@ -251,3 +251,23 @@ def report(session: Session, campaign_id: int) -> dict:
             "suppressed_reasons": {k or "unknown": int(v) for k, v in reasons.items()},
             "conversion_days": campaign.conversion_days, "groups": uplift(figures),
             "engagement": tracking.figures(session, campaign_id=campaign.id)}
+
+
+def holdout_figures(session: Session, since: dt.datetime, until: dt.datetime) -> dict:
+    """Recipients and hold-out customers chosen in [since, until) by campaigns that keep a hold-out group,
+    and how many of each bought within their campaign's conversion_days (for the analytics KPIs)."""
+    rows = session.execute(select(Recipient.campaign_id, Recipient.customer_id, Recipient.control, Recipient.at,
+                                  Campaign.conversion_days)
+                           .join(Campaign, Campaign.id == Recipient.campaign_id)
+                           .where(Campaign.control_percent > 0, Recipient.at >= since, Recipient.at < until))
+    groups: dict[tuple[int, int, bool], dict[int, dt.datetime]] = {}
+    for campaign_id, cid, control, at, days in rows:
+        group = groups.setdefault((campaign_id, days, bool(control)), {})
+        group[cid] = min(at, group.get(cid, at))
+    out = {"campaigns": len({key[0] for key in groups}), "recipients": 0, "converted": 0, "control": 0,
+           "control_converted": 0}
+    for (_, days, control), starts in groups.items():
+        bought = len(facts.purchases_after(session, starts, days))
+        out["control" if control else "recipients"] += len(starts)
+        out["control_converted" if control else "converted"] += bought
+    return out

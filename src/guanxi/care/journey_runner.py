@@ -34,8 +34,12 @@ ENTRY_EVERY = dt.timedelta(hours=1)
 
 
 def _entry(journey: Journey) -> Campaign:
-    # A transient campaign (never added to the session) so the campaigns' audience code chooses the entrants.
-    return Campaign(trigger=journey.trigger, params=dict(journey.params or {}), audience=dict(journey.audience or {}))
+    # A transient campaign (never added to the session) so the campaigns' audience code chooses the entrants;
+    # `journey_id` tells a trigger with a cursor (segment_triggers) where this journey's own entrants are.
+    entry = Campaign(trigger=journey.trigger, params=dict(journey.params or {}), audience=dict(journey.audience or {}),
+                     created_at=journey.created_at)
+    entry.journey_id = journey.id
+    return entry
 
 
 def enter(session: Session, cipher: PiiCipher, care: CareSettings, journey: Journey, now: dt.datetime) -> int:

@@ -59,7 +59,7 @@ class CampaignWrite(StrictModel):
     purpose: Literal["marketing", "service"] = "marketing"
     trigger: Literal["birthday", "holiday", "order_followup", "first_order", "winback", "stuck_shipment",
                      "tier_upgrade", "points_expiring", "abandoned_cart", "ticket_resolved", "anniversary", "refill",
-                     "churn_risk", "winback_ladder"] | None = None
+                     "churn_risk", "winback_ladder", "segment_entered", "segment_left"] | None = None
     params: dict[str, Any] = {}
     audience: dict[str, Any] = {}
     channels: Annotated[list[Channel], Field(min_length=1, max_length=4)]
@@ -160,7 +160,8 @@ class JourneyStep(StrictModel):
 class JourneyWrite(StrictModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     purpose: Literal["marketing", "service"] = "marketing"
-    trigger: Literal["birthday", "holiday", "order_followup", "first_order", "winback", "stuck_shipment"] | None = None
+    trigger: Literal["birthday", "holiday", "order_followup", "first_order", "winback", "stuck_shipment",
+                     "segment_entered", "segment_left"] | None = None
     params: dict[str, Any] = {}
     audience: dict[str, Any] = {}
     steps: Annotated[list[JourneyStep], Field(min_length=1, max_length=50)]

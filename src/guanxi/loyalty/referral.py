@@ -162,3 +162,12 @@ def code_results(session: Session, code: str) -> CodeResults:
     sales = purchases.net_sales(session, customer_ids=[friend for friend, _ in rows])
     return CodeResults(signups=len(rows), held=sum(1 for _, status in rows if status == HELD),
                        first_orders=sales.buyers, revenue=sales.revenue)
+
+
+def referred_among(session: Session, customer_ids: set[int]) -> set[int]:
+    """Which of these customers came through a referral (rejected attributions left out), for the KPIs."""
+    ids, found = sorted(customer_ids), set()
+    for i in range(0, len(ids), 900):  # under SQLite's bound-parameter limit
+        found.update(session.scalars(select(Referral.friend_id).where(
+            Referral.friend_id.in_(ids[i:i + 900]), Referral.status != REJECTED)))
+    return found

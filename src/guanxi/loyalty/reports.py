@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from sqlalchemy import func, select
@@ -20,21 +21,48 @@ def liability(session: Session, value_per_point_minor: float = 1.0) -> dict:
             "outstanding": outstanding, "value_minor": round(outstanding * value_per_point_minor)}
 
 
+BUCKETS = {"lock": "redeemed", "spend": "redeemed", "release": "redeemed", "earn": "earned",
+           "expire": "expired", "reverse": "reversed", "adjust": "adjusted"}
+
+
+def _flow_rows(session: Session, since: dt.datetime | None = None, until: dt.datetime | None = None):
+    stmt = select(PointEntry.at, PointEntry.kind, PointEntry.points).where(PointEntry.kind.in_(tuple(BUCKETS)))
+    if since is not None:
+        stmt = stmt.where(PointEntry.at >= since)
+    if until is not None:
+        stmt = stmt.where(PointEntry.at < until)
+    for at, kind, points in session.execute(stmt.execution_options(yield_per=10_000)):
+        bucket = BUCKETS[kind]
+        yield at, bucket, -points if bucket in ("redeemed", "expired", "reversed") else points
+
+
+def _earned(m: dict[str, int]) -> int:
+    return m["earned"] + max(m["adjusted"], 0)
+
+
+def points_between(session: Session, since: dt.datetime, until: dt.datetime) -> dict:
+    """Points earned (goodwill credits included, as in monthly_flow) and redeemed in [since, until)."""
+    m: dict[str, int] = defaultdict(int)
+    for _, bucket, points in _flow_rows(session, since, until):
+        m[bucket] += points
+    return {"earned": _earned(m), "redeemed": m["redeemed"]}
+
+
+def outstanding_at(session: Session, at: dt.datetime) -> int:
+    """Points outstanding (available and pending, less debt; locked left out) just before `at`: the signed
+    ledger entries summed, so any past day has its figure."""
+    return int(session.scalar(select(func.coalesce(func.sum(PointEntry.points), 0)).where(PointEntry.at < at)))
+
+
 def monthly_flow(session: Session) -> list[dict]:
     """Earned, redeemed, expired, reversed and adjusted points per calendar month (UTC)."""
-    rows = session.execute(select(PointEntry.at, PointEntry.kind, PointEntry.points)
-                           .where(PointEntry.kind.in_(("earn", "spend", "lock", "release", "expire", "reverse",
-                                                       "adjust")))
-                           .execution_options(yield_per=10_000))
     months: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for at, kind, points in rows:
-        bucket = {"lock": "redeemed", "spend": "redeemed", "release": "redeemed", "earn": "earned",
-                  "expire": "expired", "reverse": "reversed", "adjust": "adjusted"}[kind]
-        months[at.strftime("%Y-%m")][bucket] += -points if bucket in ("redeemed", "expired", "reversed") else points
+    for at, bucket, points in _flow_rows(session):
+        months[at.strftime("%Y-%m")][bucket] += points
     out = []
     for month in sorted(months):
         m = months[month]
-        earned = m["earned"] + max(m["adjusted"], 0)
+        earned = _earned(m)
         out.append({"month": month, "earned": m["earned"], "redeemed": m["redeemed"], "expired": m["expired"],
                     "reversed": m["reversed"], "adjusted": m["adjusted"],
                     "redemption_rate": round(m["redeemed"] / earned, 4) if earned else None,

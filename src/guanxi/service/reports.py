@@ -103,3 +103,13 @@ def report(session: Session, since: dt.datetime, until: dt.datetime) -> dict:
         "root_causes": pareto(r.root_cause for r in done),
         "csat": csat(answers), "nps": nps_trend(answers),
     }
+
+
+def satisfaction(session: Session, since: dt.datetime, until: dt.datetime) -> dict:
+    """CSAT (mean 1-5 answer) and NPS of the surveys answered in [since, until), for the analytics KPIs."""
+    rows = session.execute(select(Survey.kind, Survey.score).where(
+        Survey.answered_at >= since, Survey.answered_at < until, Survey.score.is_not(None))).all()
+    csat_scores = [score for kind, score in rows if kind == "csat"]
+    nps_scores = [score for kind, score in rows if kind == "nps"]
+    return {"csat": _avg(csat_scores), "csat_answers": len(csat_scores),
+            "nps": nps_score(nps_scores), "nps_answers": len(nps_scores)}

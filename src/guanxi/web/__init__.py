@@ -31,6 +31,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.analytics_funnel",
     "guanxi.web.pages.analytics_traits",
     "guanxi.web.pages.analytics_segments",
+    "guanxi.web.pages.analytics_reports",
     "guanxi.web.pages.customers",
     "guanxi.web.pages.customer360",
     "guanxi.web.pages.duplicates",

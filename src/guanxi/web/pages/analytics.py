@@ -7,13 +7,17 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
 
-from guanxi.analytics import recommendations, reports
+from guanxi.analytics import recommendations, reports, winback
+from guanxi.analytics.funnel_api import check_range
+from guanxi.analytics.kpi_tiles import KPI_TILES, kpi_value
 from guanxi.analytics.lifecycle import Stage
+from guanxi.analytics.recompute import today
 from guanxi.analytics.tracking import repeat_purchase_curve
 from guanxi.customers import analytics_feed as feed
 from guanxi.deps import RuntimeDep, SessionDep
-from guanxi.errors import Invalid, NotFound
+from guanxi.errors import GuanxiError, Invalid, NotFound
 from guanxi.staff.roles import Perm
 from guanxi.web import menu
 from guanxi.web.auth import page_for
@@ -23,6 +27,25 @@ from guanxi.web.sections import customer_section
 
 router = APIRouter()
 menu.add("analytics", N_("Analytics"), "/analytics", Perm.analytics_read, order=15)
+
+def sankey_chart(rfm: dict, labels: dict[str, str], new_label: str, gone_label: str) -> dict | None:
+    """Segment moves month over month as Sankey nodes and links (the left column is the month before)."""
+    if not rfm["movements"]:
+        return None
+    def name(seg, month, none_label):
+        return f"{labels.get(seg, seg) if seg else none_label} · {month}"
+    links = [{"source": name(m["from"], rfm["previous_month"], new_label),
+              "target": name(m["to"], rfm["month"], gone_label), "value": m["customers"]} for m in rfm["movements"]]
+    nodes = sorted({n for link in links for n in (link["source"], link["target"])})
+    return {"kind": "sankey", "nodes": [{"name": n} for n in nodes], "links": links}
+
+
+def clv_chart(hist: dict) -> dict | None:
+    if not hist["counts"]:
+        return None
+    edges = hist["edges_minor"]
+    return {"kind": "histogram", "currency": hist["currency"], "counts": hist["counts"],
+            "labels": [f"{edges[i] // 100}–{edges[i + 1] // 100}" for i in range(len(hist["counts"]))]}
 
 
 @customer_section("analytics", N_("Value and recommendations"), "analytics/_customer_scores.html",
@@ -41,15 +64,26 @@ def _zh(request: Request) -> bool:
 
 
 @router.get("/analytics")
-def analytics_page(request: Request, actor: page_for(Perm.analytics_read), session: SessionDep, runtime: RuntimeDep):
+def analytics_page(request: Request, actor: page_for(Perm.analytics_read), session: SessionDep, runtime: RuntimeDep,
+                   start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+                   end: Annotated[str | None, Query(alias="to", max_length=10)] = None):
+    """The dashboard; the KPI tiles cover [from, to] (default: the last 365 days) against the period before."""
     zh = _zh(request)
+    error = None
+    try:
+        first = dt.date.fromisoformat(start) if start else None
+        last = dt.date.fromisoformat(end) if end else None
+        check_range(first, last)
+    except (ValueError, Invalid) as exc:
+        first = last = None
+        error = exc.detail if isinstance(exc, Invalid) else N_("Dates are YYYY-MM-DD.")
     rfm = reports.rfm_report(session)
     for s in rfm["segments"]:
         s["label"] = s["label_zh"] if zh else s["label_en"]
     labels = {s["segment"]: s["label"] for s in rfm["segments"]}
     moves = [{**m, "from_label": labels.get(m["from"], "—"), "to_label": labels.get(m["to"], "—")}
              for m in rfm["movements"] if m["from"] != m["to"]][:15]
-    k = reports.kpi_report(session, runtime.settings, cohort_months=12)
+    k = reports.kpi_report(session, runtime.settings, start=first, end=last, cohort_months=12)
     stages = [{"stage": s.value, "label": s.label_zh if zh else s.label_en,
                "customers": k["customers_per_stage"][s.value]} for s in Stage]
     width = max((len(c["retention"]) for c in k["cohorts"]), default=0)
@@ -59,10 +93,34 @@ def analytics_page(request: Request, actor: page_for(Perm.analytics_read), sessi
                     "cells": [[j, i, round(v * 100, 1)] for i, c in enumerate(k["cohorts"])
                               for j, v in enumerate(c["retention"])]}
     at_risk = reports.at_risk_list(session) if actor.can(Perm.customers_write) else None
+    t = state_of(request).t.gettext
+    sankey = sankey_chart(rfm, labels, t("New"), t("No purchase in the window"))
+    clv = reports.clv_histogram(session)
+    grid = reports.rfm_grid(session)
+    grid_chart = {"kind": "grid", "cells": [[g["frequency"] - 1, g["recency"] - 1, g["customers"]] for g in grid],
+                  "max": max((g["customers"] for g in grid), default=0)}
     return render(request, "analytics/index.html", {
         "rfm": rfm, "moves": moves, "k": k, "stages": stages, "width": width, "at_risk": at_risk, "labels": labels,
+        "tiles": KPI_TILES, "kpi_value": kpi_value, "clv": clv, "grid": grid, "range_error": error,
+        "can_start_winback": actor.can(Perm.campaigns_manage),
         "segment_chart": json.dumps(segment_chart, ensure_ascii=False), "cohort_chart": json.dumps(cohort_chart),
+        "sankey_chart": json.dumps(sankey, ensure_ascii=False) if sankey else None,
+        "clv_chart": json.dumps(clv_chart(clv)) if clv["counts"] else None,
+        "grid_chart": json.dumps(grid_chart) if grid else None,
     })
+
+
+@router.post("/analytics/winback")
+def start_winback(request: Request, actor: page_for(Perm.campaigns_manage), session: SessionDep,
+                  runtime: RuntimeDep):
+    """Create a draft win-back campaign for the at-risk list and open it."""
+    try:
+        row = winback.start_campaign(session, actor, today=today(runtime.settings))
+        session.commit()
+    except GuanxiError as exc:
+        session.rollback()
+        return render(request, "errors/error.html", {"status": exc.status, "detail": exc.detail}, status=exc.status)
+    return RedirectResponse(f"/care/campaigns/{row.id}", status_code=303)
 
 
 @router.get("/analytics/holdout")

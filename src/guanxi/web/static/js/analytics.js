@@ -15,6 +15,27 @@
                      inRange: { color: ["#f7f3ee", "#b4232a"] }, show: false },
         series: [{ type: "heatmap", data: d.cells, label: { show: d.cells.length < 200 } }] };
     },
+    sankey: function (d) {
+      return { tooltip: { trigger: "item" },
+        series: [{ type: "sankey", data: d.nodes, links: d.links, nodeGap: 6, left: 10, right: 160,
+                   emphasis: { focus: "adjacency" }, lineStyle: { color: "gradient", curveness: 0.5 },
+                   label: { fontSize: 11 } }] };
+    },
+    histogram: function (d, el) {
+      return { grid: { left: 60, right: 20, top: 30, bottom: 60 }, tooltip: { trigger: "axis" },
+        xAxis: { type: "category", data: d.labels, name: el.dataset.labelValue, nameLocation: "middle", nameGap: 40,
+                 axisLabel: { rotate: 30, fontSize: 10 } },
+        yAxis: { type: "value", name: el.dataset.labelCustomers, minInterval: 1 },
+        series: [{ type: "bar", data: d.counts, barCategoryGap: "5%" }] };
+    },
+    grid: function (d, el) {
+      var scores = ["1", "2", "3", "4", "5"];
+      return { grid: { left: 70, right: 20, top: 10, bottom: 50 }, tooltip: {},
+        xAxis: { type: "category", data: scores, name: el.dataset.labelFrequency, nameLocation: "middle", nameGap: 28 },
+        yAxis: { type: "category", data: scores, name: el.dataset.labelRecency, nameLocation: "middle", nameGap: 40 },
+        visualMap: { min: 0, max: d.max || 1, show: false, inRange: { color: ["#f7f3ee", "#2f5d8a"] } },
+        series: [{ type: "heatmap", data: d.cells, label: { show: true } }] };
+    },
     tracking: function (d, el) {
       return { grid: { left: 70, right: 20, top: 40, bottom: 30 }, tooltip: { trigger: "axis" }, legend: { top: 0 },
         xAxis: { type: "category", data: d.weeks }, yAxis: { type: "value" },
