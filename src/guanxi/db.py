@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from itertools import repeat
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
@@ -84,6 +86,48 @@ def _sqlite_begin_immediate(conn) -> None:
     # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy
     # timeout instead of failing with "database is locked" at upgrade time.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def bulk_insert(session: Session, table, columns: Mapping[str, Any]) -> int:
+    """Insert many rows through the driver (sqlite3 ``executemany``, psycopg ``COPY``), in the session's
+    transaction, without SQLAlchemy's per-row parameter processing.
+
+    ``columns`` maps column names to a list of plain values (int, float, str, None), one per row, or to
+    one value shared by every row; shared values go through the column's type (a ``UTCDateTime``
+    becomes what the backend stores), so per-row values must already be in storage form.
+    Returns the number of rows written.
+    """
+    session.flush()
+    conn = session.connection()
+    dialect = conn.dialect
+    sizes = {len(v) for v in columns.values() if isinstance(v, list)}
+    if len(sizes) > 1:
+        raise ValueError(f"columns of different lengths: {sorted(sizes)}")
+    n = sizes.pop() if sizes else 0
+    if n == 0:
+        return 0
+    names = list(columns)
+    values = []
+    for name in names:
+        value = columns[name]
+        if not isinstance(value, list):
+            process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            value = repeat(process(value) if process else value, n)
+        values.append(value)
+    rows = zip(*values)
+    raw = conn.connection.driver_connection
+    quoted = ", ".join(dialect.identifier_preparer.quote(c) for c in names)
+    if dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        cur = raw.cursor()
+        try:
+            cur.executemany(f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join('?' * len(names))})", rows)
+        finally:
+            cur.close()
+    return n
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -52,8 +52,11 @@ class Scores:
 
 
 def score_customers(customer_ids, days, amounts_minor, *, as_of: dt.date, minor_per_major: int = 100,
-                    rfm_window_days: int = 365, clv: ClvSettings = ClvSettings()) -> Scores:
-    """Score each customer from parallel arrays of purchases (customer id, local day, amount in minor units)."""
+                    rfm_window_days: int = 365, clv: ClvSettings = ClvSettings(), models: bool = True) -> Scores:
+    """Score each customer from parallel arrays of purchases (customer id, local day, amount in minor units).
+
+    With ``models`` false only RFM, segments and lifecycle stages are computed (the fast daily path):
+    P(alive), expected purchases and CLV stay None and nothing is fitted."""
     ids_in = np.asarray(customer_ids)
     day_num = np.asarray(days, dtype="datetime64[D]").astype(np.int64)
     amounts = np.asarray(amounts_minor, dtype=np.float64)
@@ -85,7 +88,7 @@ def score_customers(customer_ids, days, amounts_minor, *, as_of: dt.date, minor_
                      "lifecycle_thresholds": limits.as_dict(),
                      "clv_settings": {"horizon_months": clv.horizon_months,
                                       "annual_discount_rate": clv.annual_discount_rate, "margin": clv.margin}}
-    if n >= MIN_CUSTOMERS_TO_FIT:
+    if models and n >= MIN_CUSTOMERS_TO_FIT:
         s = summarize(cust, day_num.astype("datetime64[D]"), amounts / minor_per_major, as_of)
         # summarize keys customers by their position in ``ids``: s.customer_ids is 0..n-1 here.
         order = np.asarray(s.customer_ids, dtype=np.int64)
