@@ -88,32 +88,29 @@ def _sqlite_begin_immediate(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def bulk_insert(session: Session, table, columns: Mapping[str, Any]) -> int:
+def bulk_insert(session: Session, table, columns: Mapping[str, list], shared: Mapping[str, Any] | None = None) -> int:
     """Insert many rows through the driver (sqlite3 ``executemany``, psycopg ``COPY``), in the session's
     transaction, without SQLAlchemy's per-row parameter processing.
 
-    ``columns`` maps column names to a list of plain values (int, float, str, None), one per row, or to
-    one value shared by every row; shared values go through the column's type (a ``UTCDateTime``
-    becomes what the backend stores), so per-row values must already be in storage form.
+    ``columns`` maps column names to lists of plain values (int, float, str, None), one per row, already
+    in storage form; ``shared`` maps column names to one value for every row, which goes through the
+    column's type (a ``UTCDateTime`` or JSON value becomes what the backend stores).
     Returns the number of rows written.
     """
     session.flush()
     conn = session.connection()
     dialect = conn.dialect
-    sizes = {len(v) for v in columns.values() if isinstance(v, list)}
+    sizes = {len(v) for v in columns.values()}
     if len(sizes) > 1:
         raise ValueError(f"columns of different lengths: {sorted(sizes)}")
     n = sizes.pop() if sizes else 0
     if n == 0:
         return 0
-    names = list(columns)
-    values = []
-    for name in names:
-        value = columns[name]
-        if not isinstance(value, list):
-            process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            value = repeat(process(value) if process else value, n)
-        values.append(value)
+    names = [*columns, *(shared or {})]
+    values = list(columns.values())
+    for name, value in (shared or {}).items():
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        values.append(repeat(process(value) if process else value, n))
     rows = zip(*values)
     raw = conn.connection.driver_connection
     quoted = ", ".join(dialect.identifier_preparer.quote(c) for c in names)

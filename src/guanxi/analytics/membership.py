@@ -70,10 +70,10 @@ def _apply(session: Session, segment_id: int, want: set[int], have: set[int], ca
     for part in chunks(leave):
         session.execute(delete(SegmentMember).where(SegmentMember.segment_id == segment_id,
                                                     SegmentMember.customer_id.in_(part)))
-    bulk_insert(session, SegmentMember.__table__, {"segment_id": segment_id, "customer_id": enter, "since": now})
-    bulk_insert(session, SegmentChange.__table__, {"segment_id": segment_id, "customer_id": enter + leave,
-                                                   "kind": [ENTERED] * len(enter) + [LEFT] * len(leave),
-                                                   "cause": cause, "at": now})
+    bulk_insert(session, SegmentMember.__table__, {"customer_id": enter}, {"segment_id": segment_id, "since": now})
+    bulk_insert(session, SegmentChange.__table__,
+                {"customer_id": enter + leave, "kind": [ENTERED] * len(enter) + [LEFT] * len(leave)},
+                {"segment_id": segment_id, "cause": cause, "at": now})
     return len(enter), len(leave)
 
 

@@ -79,14 +79,13 @@ def recompute(session: Session, settings: Settings, *, as_of: dt.date | None = N
     del log
     columns = _score_columns(scores, live, currency, model_values)
     session.execute(delete(CustomerScore))
-    bulk_insert(session, CustomerScore.__table__, {**columns, "period": period, "computed_at": now})
+    bulk_insert(session, CustomerScore.__table__, columns, {"period": period, "computed_at": now})
 
     month = as_of.strftime("%Y-%m")
     scored = np.flatnonzero(scores.segment != None)  # noqa: E711 (element-wise)
     session.execute(delete(SegmentSnapshot).where(SegmentSnapshot.month == month))
-    bulk_insert(session, SegmentSnapshot.__table__, {"month": month,
-                                                     "customer_id": scores.customer_ids[scored].tolist(),
-                                                     "segment": scores.segment[scored].tolist()})
+    bulk_insert(session, SegmentSnapshot.__table__, {"customer_id": scores.customer_ids[scored].tolist(),
+                                                     "segment": scores.segment[scored].tolist()}, {"month": month})
     stage_names, stage_counts = np.unique(np.asarray(columns["lifecycle_stage"], dtype=str), return_counts=True)
     stages = {str(k): int(v) for k, v in zip(stage_names, stage_counts)}
     summary = {**carried, **scores.summary, "currency": currency, "prospects": len(columns["customer_id"]) - len(scores),
