@@ -79,8 +79,10 @@ COUNT_RULES = [
 
 
 def _usage() -> tuple[float, float]:
+    """CPU seconds of this process and its peak memory (VmHWM: unlike ru_maxrss, not inherited from
+    the parent across exec)."""
     r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime, r.ru_maxrss / 1024
+    return r.ru_utime + r.ru_stime, common.peak_rss_mb()
 
 
 # --- the synthetic shop ------------------------------------------------------------------------
@@ -151,17 +153,21 @@ def generate(runtime, backend: str, customers: int, orders: int, seed: int) -> d
 
 # --- timed steps (each in a child process) ------------------------------------------------------
 
-def step_recompute(runtime, models: bool, as_of: dt.date) -> dict:
+def step_recompute(runtime, url: str, models: bool, as_of: dt.date) -> dict:
     from guanxi.analytics.recompute import recompute_and_sync
     from guanxi.db import transaction
 
-    cpu0, _ = _usage()
+    pg = url.startswith("postgresql")
+    pg_before = common.pg_backends_cpu(url) if pg else {}
+    cpu0, rss0 = _usage()
     start = time.perf_counter()
     with transaction(runtime.factory) as session:
         result = recompute_and_sync(session, runtime.settings, as_of=as_of, models=models)
     seconds = time.perf_counter() - start
     cpu1, rss = _usage()
-    return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu1 - cpu0, 2), "peak_rss_mb": round(rss, 1),
+    pg_cpu = round(common.pg_cpu_since(url, pg_before), 2) if pg else None
+    return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu1 - cpu0, 2), "postgres_cpu_seconds": pg_cpu,
+            "peak_rss_mb": round(rss, 1), "rss_before_mb": round(rss0, 1),
             "customers": result["customers"], "scored": result["scored"], "stages": result["stages"],
             "segment_changes": result["segment_changes"], "models_as_of": result.get("models_as_of"),
             "bgnbd": result.get("bgnbd")}
@@ -190,9 +196,9 @@ def child(args) -> None:
     runtime = common.runtime_for(env)
     try:
         if args.step == "rfm":
-            out = step_recompute(runtime, False, dt.date.fromisoformat(args.as_of))
+            out = step_recompute(runtime, args.url, False, dt.date.fromisoformat(args.as_of))
         elif args.step == "full":
-            out = step_recompute(runtime, True, dt.date.fromisoformat(args.as_of))
+            out = step_recompute(runtime, args.url, True, dt.date.fromisoformat(args.as_of))
         else:
             out = step_count(runtime)
     finally:
