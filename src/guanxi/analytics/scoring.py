@@ -78,7 +78,10 @@ def score_customers(customer_ids, days, amounts_minor, *, as_of: dt.date, minor_
     last_gap = np.where(purchase_days >= 2, last - second, 0).astype(np.float64)
     recency_days = end - last
 
-    limits = lifecycle.thresholds(lifecycle.purchase_gaps(pc, pd))
+    # pc, pd are sorted by customer then day, so the gaps are the differences within a customer
+    # (what lifecycle.purchase_gaps computes after sorting again).
+    same = pc[1:] == pc[:-1]
+    limits = lifecycle.thresholds((pd[1:] - pd[:-1])[same].astype(np.float64))
     stage = lifecycle.stages(purchase_days, recency_days, last_gap, limits)
 
     r_score, f_score, m_score, segment, frequency, monetary = _rfm(ids, cust, day_num, amounts, as_of,
