@@ -118,8 +118,8 @@ def _packed_int64(raw, sql: str, width: int) -> np.ndarray:
              "GROUP BY part")
     with raw.cursor(binary=True) as cur:
         cur.execute(query)
-        blocks = [bytes(row[0]) for row in cur if row[0] is not None]
-    return np.frombuffer(b"".join(blocks), dtype=">i8").astype(np.int64).reshape(-1, width)
+        parts = [np.frombuffer(row[0], dtype=">i8").astype(np.int64) for row in cur if row[0] is not None]
+    return np.concatenate(parts).reshape(-1, width) if parts else np.empty((0, width), dtype=np.int64)
 
 
 def local_days(epoch_seconds: np.ndarray, timezone: str) -> np.ndarray:
