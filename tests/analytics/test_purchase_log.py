@@ -151,3 +151,27 @@ def test_rfm_only_recompute_keeps_the_last_model_figures(runtime):
     assert {p for _, p in after.values()} == {later.isoformat()}
     assert run["bgnbd"] == full["bgnbd"] and run["clv"] == full["clv"] and run["models"] is False
     assert sorted(months) == [AS_OF.strftime("%Y-%m"), later.strftime("%Y-%m")]  # one snapshot a month
+
+
+def test_the_rfm_only_command_moves_segment_members(runtime):
+    import json
+
+    from typer.testing import CliRunner
+
+    from guanxi.analytics import reports
+    from guanxi.analytics.membership import members
+    from guanxi.cli import _register, app
+
+    seed_shop(runtime, customers=25)
+    with transaction(runtime.factory) as session:
+        seg = reports.create_segment(session, "scored", {"field": "orders", "op": ">=", "value": 1}, "t").id
+    _register()
+    reply = CliRunner().invoke(app, ["analytics", "recompute", "--as-of", AS_OF.isoformat(), "--rfm-only", "--json"])
+    assert reply.exit_code == 0, reply.output
+    out = json.loads(reply.output.strip().splitlines()[-1])
+    assert out["models"] is False and out["customers"] == 27 and out["bgnbd"] is None
+    with runtime.factory() as session:
+        buyers = set(session.scalars(select(CustomerScore.customer_id).where(CustomerScore.orders >= 1)))
+        assert len(buyers) == 25 and members(session, seg) == buyers
+        assert session.scalar(select(CustomerScore.p_alive).limit(1)) is None  # no full recompute yet
+    assert out["segment_changes"] == {"segments": 1, "entered": 25, "left": 0}
