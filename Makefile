@@ -46,7 +46,7 @@ test: dev assets
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 bench: install
-	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/bench_*.py bench/analytics.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean-data:
 	rm -rf var

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from itertools import repeat
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
@@ -84,6 +86,45 @@ def _sqlite_begin_immediate(conn) -> None:
     # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy
     # timeout instead of failing with "database is locked" at upgrade time.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def bulk_insert(session: Session, table, columns: Mapping[str, list], shared: Mapping[str, Any] | None = None) -> int:
+    """Insert many rows through the driver (sqlite3 ``executemany``, psycopg ``COPY``), in the session's
+    transaction, without SQLAlchemy's per-row parameter processing.
+
+    ``columns`` maps column names to lists of plain values (int, float, str, None), one per row, already
+    in storage form; ``shared`` maps column names to one value for every row, which goes through the
+    column's type (a ``UTCDateTime`` or JSON value becomes what the backend stores).
+    Returns the number of rows written.
+    """
+    session.flush()
+    conn = session.connection()
+    dialect = conn.dialect
+    sizes = {len(v) for v in columns.values()}
+    if len(sizes) > 1:
+        raise ValueError(f"columns of different lengths: {sorted(sizes)}")
+    n = sizes.pop() if sizes else 0
+    if n == 0:
+        return 0
+    names = [*columns, *(shared or {})]
+    values = list(columns.values())
+    for name, value in (shared or {}).items():
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        values.append(repeat(process(value) if process else value, n))
+    rows = zip(*values)
+    raw = conn.connection.driver_connection
+    quoted = ", ".join(dialect.identifier_preparer.quote(c) for c in names)
+    if dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        cur = raw.cursor()
+        try:
+            cur.executemany(f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join('?' * len(names))})", rows)
+        finally:
+            cur.close()
+    return n
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from guanxi.analytics import membership, person_hooks, report_mail, scheduled_reports  # noqa: F401  (hooks for the worker)
-from guanxi.analytics.recompute import recompute, today
+from guanxi.analytics.recompute import recompute_and_sync, today
 from guanxi.db import transaction
 from guanxi.scheduler.registry import job
 
@@ -13,8 +13,7 @@ def recompute_scores(ctx) -> dict:
     """Re-score every customer once a day; running it again the same day replaces the same rows.
     New scores move segment members at once (entries and exits), not only at the next rebuild."""
     with transaction(ctx.factory) as session:
-        result = recompute(session, ctx.settings, as_of=today(ctx.settings, ctx.now), now=ctx.now)
-        return {**result, "segment_changes": membership.rebuild(session, now=ctx.now)}
+        return recompute_and_sync(session, ctx.settings, as_of=today(ctx.settings, ctx.now), now=ctx.now)
 
 
 @job("analytics.rebuild_segments", every="daily")

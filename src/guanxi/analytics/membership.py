@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from guanxi.analytics import reports, segment_rules
 from guanxi.analytics.models import SavedSegment, SegmentChange, SegmentMember
 from guanxi.customers import hooks
-from guanxi.db import utcnow
+from guanxi.db import bulk_insert, utcnow
 from guanxi.errors import Invalid
 
 DYNAMIC, STATIC = "dynamic", "static"
@@ -70,14 +70,10 @@ def _apply(session: Session, segment_id: int, want: set[int], have: set[int], ca
     for part in chunks(leave):
         session.execute(delete(SegmentMember).where(SegmentMember.segment_id == segment_id,
                                                     SegmentMember.customer_id.in_(part)))
-    for part in chunks(enter, 1000):
-        session.execute(insert(SegmentMember), [{"segment_id": segment_id, "customer_id": c, "since": now}
-                                                for c in part])
-    changes = [{"segment_id": segment_id, "customer_id": c, "kind": ENTERED, "cause": cause, "at": now}
-               for c in enter] + [{"segment_id": segment_id, "customer_id": c, "kind": LEFT, "cause": cause,
-                                   "at": now} for c in leave]
-    for part in chunks(changes, 1000):
-        session.execute(insert(SegmentChange), part)
+    bulk_insert(session, SegmentMember.__table__, {"customer_id": enter}, {"segment_id": segment_id, "since": now})
+    bulk_insert(session, SegmentChange.__table__,
+                {"customer_id": enter + leave, "kind": [ENTERED] * len(enter) + [LEFT] * len(leave)},
+                {"segment_id": segment_id, "cause": cause, "at": now})
     return len(enter), len(leave)
 
 

@@ -52,8 +52,11 @@ class Scores:
 
 
 def score_customers(customer_ids, days, amounts_minor, *, as_of: dt.date, minor_per_major: int = 100,
-                    rfm_window_days: int = 365, clv: ClvSettings = ClvSettings()) -> Scores:
-    """Score each customer from parallel arrays of purchases (customer id, local day, amount in minor units)."""
+                    rfm_window_days: int = 365, clv: ClvSettings = ClvSettings(), models: bool = True) -> Scores:
+    """Score each customer from parallel arrays of purchases (customer id, local day, amount in minor units).
+
+    With ``models`` false only RFM, segments and lifecycle stages are computed (the fast daily path):
+    P(alive), expected purchases and CLV stay None and nothing is fitted."""
     ids_in = np.asarray(customer_ids)
     day_num = np.asarray(days, dtype="datetime64[D]").astype(np.int64)
     amounts = np.asarray(amounts_minor, dtype=np.float64)
@@ -75,7 +78,10 @@ def score_customers(customer_ids, days, amounts_minor, *, as_of: dt.date, minor_
     last_gap = np.where(purchase_days >= 2, last - second, 0).astype(np.float64)
     recency_days = end - last
 
-    limits = lifecycle.thresholds(lifecycle.purchase_gaps(pc, pd))
+    # pc, pd are sorted by customer then day, so the gaps are the differences within a customer
+    # (what lifecycle.purchase_gaps computes after sorting again).
+    same = pc[1:] == pc[:-1]
+    limits = lifecycle.thresholds((pd[1:] - pd[:-1])[same].astype(np.float64))
     stage = lifecycle.stages(purchase_days, recency_days, last_gap, limits)
 
     r_score, f_score, m_score, segment, frequency, monetary = _rfm(ids, cust, day_num, amounts, as_of,
@@ -85,7 +91,7 @@ def score_customers(customer_ids, days, amounts_minor, *, as_of: dt.date, minor_
                      "lifecycle_thresholds": limits.as_dict(),
                      "clv_settings": {"horizon_months": clv.horizon_months,
                                       "annual_discount_rate": clv.annual_discount_rate, "margin": clv.margin}}
-    if n >= MIN_CUSTOMERS_TO_FIT:
+    if models and n >= MIN_CUSTOMERS_TO_FIT:
         s = summarize(cust, day_num.astype("datetime64[D]"), amounts / minor_per_major, as_of)
         # summarize keys customers by their position in ``ids``: s.customer_ids is 0..n-1 here.
         order = np.asarray(s.customer_ids, dtype=np.int64)

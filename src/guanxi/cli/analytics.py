@@ -55,16 +55,20 @@ def clv(calibration_end: str = typer.Option(..., help="last day of the calibrati
 
 @analytics_app.command("recompute")
 def recompute_cmd(as_of: str = typer.Option(None, "--as-of", help="score as of this day (default: today, shop time)"),
+                  rfm_only: bool = typer.Option(False, "--rfm-only",
+                                                help="only RFM, segments and lifecycle stages (fast); "
+                                                     "P(alive), CLV, churn risk and traits stay as last computed"),
                   as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
-    """Recompute every customer's RFM segment, P(alive), CLV, churn risk and lifecycle stage now."""
-    from guanxi.analytics.recompute import recompute
+    """Recompute every customer's RFM segment, P(alive), CLV, churn risk and lifecycle stage now,
+    then bring every dynamic segment's members up to date."""
+    from guanxi.analytics.recompute import recompute_and_sync
     from guanxi.db import transaction
 
     day = _date(as_of, "--as-of")
     rt = context.runtime()
     try:
         with transaction(rt.factory) as session:
-            result = recompute(session, rt.settings, as_of=day)
+            result = recompute_and_sync(session, rt.settings, as_of=day, models=not rfm_only)
     finally:
         rt.dispose()
     if as_json:
