@@ -14,6 +14,7 @@ from guanxi.errors import Invalid, NotFound
 from guanxi.loyalty import (  # noqa: F401  (person_hooks registers the customer hooks)
     catalogue, earning, membership, person_hooks, points, referral, reports, rules as rules_engine, store, tiers,
 )
+from guanxi.loyalty import wallet_api
 from guanxi.loyalty.models import MembershipPlan, Subscription
 from guanxi.loyalty.schemas import (
     AdjustmentCreate, AdjustmentPublic, EntryPublic, PointsPublic, PreviewCreate, PreviewPublic, RedemptionCreate,
@@ -25,6 +26,7 @@ from guanxi.loyalty.schemas import (
 from guanxi.schemas import IdPath
 
 router = APIRouter(prefix="/api/v1", tags=["loyalty"])
+router.include_router(wallet_api.router)
 RuleName = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
@@ -209,9 +211,11 @@ def update_settings(body: SettingsWrite, actor: LoyaltyConfigurer, session: Sess
 @router.get("/loyalty/reports")
 def get_reports(actor: LoyaltyConfigurer, session: SessionDep,
                 value_per_point_minor: Annotated[float, Query(ge=0, le=1_000_000)] = 1.0) -> dict:
-    """Points liability, earned/redeemed/expired per month with redemption rate and breakage, top rewards, tiers."""
+    """Points liability, earned/redeemed/expired per month with redemption rate and breakage, top rewards, tiers,
+    and store-credit liability per currency."""
     return {"liability": reports.liability(session, value_per_point_minor), "monthly": reports.monthly_flow(session),
-            "top_rewards": reports.top_rewards(session), "tiers": reports.tier_distribution(session)}
+            "top_rewards": reports.top_rewards(session), "tiers": reports.tier_distribution(session),
+            "store_credit": reports.store_credit(session)}
 
 
 @router.get("/customers/{customer_id}/referral", response_model=ReferralsPublic)

@@ -251,3 +251,55 @@ class MembershipPublic(PublicModel):
     started_at: dt.datetime
     period_end: dt.datetime
     cancelled_at: dt.datetime | None
+
+
+# -- store-credit wallet ---------------------------------------------------------------------------
+
+Minor = Annotated[StrictInt, Field(gt=0, le=10**15)]
+Currency = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
+
+
+class WalletCreditCreate(StrictModel):
+    amount_minor: Minor
+    currency: Currency
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    idempotency_key: Key
+
+
+class WalletDebitCreate(StrictModel):
+    amount_minor: Minor
+    currency: Currency
+    order_ref: Annotated[str, Field(min_length=1, max_length=200)]
+    idempotency_key: Key
+
+
+class WalletReversalCreate(StrictModel):
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class WalletEntryPublic(PublicModel):
+    id: int
+    kind: str
+    amount_minor: int
+    currency: str
+    source: str
+    reverses_id: int | None
+    order_ref: str | None
+    reason: str | None
+    actor: str | None
+    at: dt.datetime
+
+
+class WalletBalance(PublicModel):
+    currency: str
+    balance_minor: int
+
+
+class WalletPublic(PublicModel):
+    balances: list[WalletBalance]
+    entries: list[WalletEntryPublic]
+
+
+class WalletMovePublic(PublicModel):
+    entry: WalletEntryPublic
+    balance_minor: int
