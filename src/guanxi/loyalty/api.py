@@ -14,7 +14,7 @@ from guanxi.errors import Invalid, NotFound
 from guanxi.loyalty import (  # noqa: F401  (person_hooks registers the customer hooks)
     catalogue, earning, membership, person_hooks, points, referral, reports, rules as rules_engine, store, tiers,
 )
-from guanxi.loyalty import wallet_api
+from guanxi.loyalty import coupons_api, wallet_api
 from guanxi.loyalty.models import MembershipPlan, Subscription
 from guanxi.loyalty.schemas import (
     AdjustmentCreate, AdjustmentPublic, EntryPublic, PointsPublic, PreviewCreate, PreviewPublic, RedemptionCreate,
@@ -27,6 +27,7 @@ from guanxi.schemas import IdPath
 
 router = APIRouter(prefix="/api/v1", tags=["loyalty"])
 router.include_router(wallet_api.router)
+router.include_router(coupons_api.router)
 RuleName = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from guanxi.db import utcnow
 from guanxi.errors import Conflict, NotFound
-from guanxi.loyalty import rules as rules_engine
+from guanxi.loyalty import coupons, rules as rules_engine
 from guanxi.loyalty.models import EarningRule, Reward, Tier
 
 
@@ -50,6 +50,8 @@ def rewards(session: Session, *, active_only: bool = False) -> list[Reward]:
 
 
 def add_reward(session: Session, **fields) -> Reward:
+    if fields.get("kind") == "coupon":
+        coupons.parse(fields.get("details") or {})  # what the coupon gives must be complete and sensible
     reward = Reward(**fields, created_at=utcnow())
     session.add(reward)
     session.flush()
@@ -60,6 +62,8 @@ def update_reward(session: Session, reward_id: int, **fields) -> Reward:
     reward = session.get(Reward, reward_id)
     if reward is None:
         raise NotFound(f"no reward {reward_id}")
+    if reward.kind == "coupon" and "details" in fields:
+        coupons.parse(fields["details"] or {})
     for key, value in fields.items():
         setattr(reward, key, value)
     session.flush()

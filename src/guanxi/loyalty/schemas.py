@@ -303,3 +303,51 @@ class WalletPublic(PublicModel):
 class WalletMovePublic(PublicModel):
     entry: WalletEntryPublic
     balance_minor: int
+
+
+# -- coupon codes at checkout ----------------------------------------------------------------------
+
+CouponCode = Annotated[str, Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+class CouponCart(StrictModel):
+    currency: Currency
+    lines: list[PreviewLine] = Field(min_length=1, max_length=500)
+    shipping_minor: Annotated[StrictInt, Field(ge=0, le=10**15)] = 0
+
+
+class CouponValidationCreate(StrictModel):
+    code: CouponCode
+    customer_id: Annotated[StrictInt, Field(ge=1, le=2**62)] | None = None
+    cart: CouponCart
+
+
+class CouponConsumptionCreate(StrictModel):
+    customer_id: Annotated[StrictInt, Field(ge=1, le=2**62)]
+    order_ref: Annotated[str, Field(min_length=1, max_length=200)]
+    cart: CouponCart
+
+
+class CouponValidationPublic(PublicModel):
+    code: str
+    valid: bool
+    problems: list[str]
+    customer_id: int
+    reward_id: int
+    reward_name: str
+    coupon: dict[str, Any]
+    expires_at: dt.datetime
+    discount_minor: int
+    free_shipping: bool
+    eligible_minor: int
+    used_by_order: str | None
+
+
+class CouponUsePublic(PublicModel):
+    code: str
+    customer_id: int
+    order_ref: str
+    discount_minor: int
+    currency: str | None
+    free_shipping: bool
+    at: dt.datetime
