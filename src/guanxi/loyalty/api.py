@@ -204,7 +204,13 @@ def get_settings(actor: LoyaltyConfigurer, session: SessionDep) -> SettingsPubli
 
 @router.patch("/loyalty/settings", response_model=SettingsPublic)
 def update_settings(body: SettingsWrite, actor: LoyaltyConfigurer, session: SessionDep) -> SettingsPublic:
-    row = store.save_settings(session, **body.model_dump(exclude_none=True))
+    """The programme's settings; referrals pay in points, a coupon reward (referral_coupon_id) or store credit."""
+    values = body.model_dump(exclude_none=True)
+    current = store.program_settings(session)
+    referral.check_payout(session, values.get("referral_reward", current.referral_reward or referral.POINTS),
+                          values.get("referral_coupon_id", current.referral_coupon_id),
+                          values.get("credit_currency", current.credit_currency or "CNY"))
+    row = store.save_settings(session, **values)
     session.commit()
     return SettingsPublic.model_validate(row)
 

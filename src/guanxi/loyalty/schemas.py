@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, StrictInt, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from guanxi.schemas import PublicModel, StrictModel, Timestamp
 
 Key = Annotated[str, Field(min_length=1, max_length=100)]
 Points = Annotated[StrictInt, Field(ge=-10_000_000, le=10_000_000)]
+Currency = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
 
 
 class Expiring(PublicModel):
@@ -159,6 +160,11 @@ class SettingsWrite(StrictModel):
     expiry_months: Annotated[StrictInt, Field(ge=1, le=120)] | None = None
     return_days: Annotated[StrictInt, Field(ge=0, le=365)] | None = None
     tier_window_months: Annotated[StrictInt, Field(ge=1, le=60)] | None = None
+    referral_reward: Literal["points", "coupon", "credit"] | None = None
+    referral_coupon_id: Annotated[StrictInt, Field(ge=1, le=2**62)] | None = None
+    referrer_credit_minor: Annotated[StrictInt, Field(ge=0, le=10**12)] | None = None
+    friend_credit_minor: Annotated[StrictInt, Field(ge=0, le=10**12)] | None = None
+    credit_currency: Currency | None = None
 
 
 class SettingsPublic(PublicModel):
@@ -167,6 +173,18 @@ class SettingsPublic(PublicModel):
     expiry_months: int
     return_days: int
     tier_window_months: int
+    referral_reward: str = "points"
+    referral_coupon_id: int | None = None
+    referrer_credit_minor: int = 0
+    friend_credit_minor: int = 0
+    credit_currency: str = "CNY"
+
+    @field_validator("referral_reward", "referrer_credit_minor", "friend_credit_minor", "credit_currency",
+                     mode="before")
+    @classmethod
+    def _unsaved_defaults(cls, value, info):
+        # a programme whose settings were never saved (or saved before these existed) pays in points
+        return cls.model_fields[info.field_name].default if value is None else value
 
 
 class PreviewLine(StrictModel):
@@ -256,7 +274,6 @@ class MembershipPublic(PublicModel):
 # -- store-credit wallet ---------------------------------------------------------------------------
 
 Minor = Annotated[StrictInt, Field(gt=0, le=10**15)]
-Currency = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
 
 
 class WalletCreditCreate(StrictModel):
