@@ -94,16 +94,7 @@ def cancel_redemption(customer_id: IdPath, redemption_id: IdPath, actor: OrderWr
 @router.post("/loyalty/previews", response_model=PreviewPublic)
 def preview(body: PreviewCreate, actor: OrderWriter, session: SessionDep) -> PreviewPublic:
     """How many points a cart would earn now (for the shop's checkout)."""
-    now = utcnow()
-    tz, tier = "UTC", None
-    if body.customer_id is not None:
-        customer = profiles.live_customer(session, body.customer_id)
-        tz, tier = customer.timezone or "UTC", tiers.tier_of(session, customer.id)
-    facts = rules_engine.OrderFacts(placed_at=now, total_minor=body.total_minor, shipping_minor=body.shipping_minor,
-                                    currency=body.currency, channel=body.channel,
-                                    lines=tuple(rules_engine.LineFacts(l.sku, l.quantity, l.unit_price_minor,
-                                                                       l.category) for l in body.lines))
-    award = rules_engine.evaluate(facts, rules_engine.MemberFacts(tz, tier), earning.rules_in_force(session, now))
+    award = catalogue.preview(session, body)
     return PreviewPublic(points=award.points, explanations=award.explanations)
 
 
