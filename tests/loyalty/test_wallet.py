@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
+from guanxi.customers import hooks, merging
 from guanxi.db import transaction
 from guanxi.loyalty import reports, wallet
 from guanxi.loyalty.models import Wallet
@@ -141,3 +142,26 @@ def test_verify_finds_a_tampered_cache_and_liability_sums_positive_wallets(clien
         assert wallet.verify(session) == [{"customer_id": a, "wallet": "CNY", "cached": 99, "rebuilt": 1200}]
     r = client.get("/api/v1/loyalty/reports", headers=h)
     assert r.json()["store_credit"] == [{"currency": "CNY", "members": 1, "outstanding_minor": 99}]
+
+
+def test_a_merge_moves_store_credit_an_unmerge_moves_it_back_and_export_and_erasure_cover_it(client, auth, runtime):
+    h = auth("admin")
+    a, b = _member(client, auth), _member(client, auth, "wang.wei@example.com")
+    _credit(client, h, a, 1000, "a")
+    _credit(client, h, b, 700, "b", reason="sorry about the parcel")
+    with transaction(runtime.factory) as session:
+        merge_id = merging.merge(session, a, b, SYSTEM).id
+    assert client.get(f"/api/v1/customers/{a}/wallet", headers=h).json()["balances"][0]["balance_minor"] == 1700
+    with runtime.factory() as session:
+        assert wallet.verify(session) == []
+        exported = hooks.exporters["loyalty_wallet"](session, a)
+        assert exported["balances"] == [{"currency": "CNY", "balance_minor": 1700}] and len(exported["entries"]) == 2
+    with transaction(runtime.factory) as session:
+        merging.unmerge(session, merge_id, SYSTEM)
+    assert client.get(f"/api/v1/customers/{a}/wallet", headers=h).json()["balances"][0]["balance_minor"] == 1000
+    assert client.get(f"/api/v1/customers/{b}/wallet", headers=h).json()["balances"][0]["balance_minor"] == 700
+    with transaction(runtime.factory) as session:
+        assert wallet.verify(session) == []
+        hooks.erasers["loyalty_wallet"](session, b)
+    entry = client.get(f"/api/v1/customers/{b}/wallet", headers=h).json()["entries"][0]
+    assert entry["reason"] is None and entry["amount_minor"] == 700

@@ -1,4 +1,4 @@
-"""Points in a customer's life: the timeline, the person's export, erasure, merge and unmerge."""
+"""Points and store credit in a customer's life: the timeline, the person's export, erasure, merge and unmerge."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from guanxi.customers import hooks
-from guanxi.loyalty import store
-from guanxi.loyalty.models import PointEntry, PointLot, Redemption, TierStatus
+from guanxi.loyalty import store, wallet
+from guanxi.loyalty.models import CouponUse, PointEntry, PointLot, Redemption, TierStatus, WalletEntry
 
 MOVED = {"loyalty_lots": PointLot, "loyalty_entries": PointEntry, "loyalty_redemptions": Redemption}
 SUMMARIES = {"earn": "earned {n} points", "adjust": "{n:+} points (goodwill)", "spend": "redeemed {m} points",
@@ -61,4 +61,56 @@ def move_points(session: Session, from_id: int, to_id: int) -> dict[str, list[in
                                               .values(customer_id=to_id).returning(model.id)))
     store.repair(session, to_id)
     store.repair(session, from_id)
+    return moved
+
+
+# -- store credit ----------------------------------------------------------------------------------
+
+WALLET_MOVED = {"loyalty_wallet_entries": WalletEntry, "loyalty_coupon_uses": CouponUse}
+
+
+@hooks.timeline("loyalty_wallet")
+def wallet_timeline(session: Session, customer_id: int, limit: int) -> list[dict]:
+    return [{"at": e.at, "kind": f"store_credit_{e.kind}", "entry_id": e.id, "amount_minor": e.amount_minor,
+             "currency": e.currency, "summary": f"store credit {e.kind} {e.amount_minor:+} {e.currency} (minor units)"
+             + (f": {e.reason}" if e.reason else "")} for e in wallet.entries_of(session, customer_id, limit)]
+
+
+@hooks.exporter("loyalty_wallet")
+def export_wallet(session: Session, customer_id: int) -> dict:
+    entries = session.scalars(select(WalletEntry).where(WalletEntry.customer_id == customer_id)
+                              .order_by(WalletEntry.id))
+    return {"balances": wallet.balances(session, customer_id),
+            "entries": [{"at": e.at.isoformat(), "kind": e.kind, "amount_minor": e.amount_minor,
+                         "currency": e.currency, "order_ref": e.order_ref, "reason": e.reason} for e in entries]}
+
+
+@hooks.eraser("loyalty_wallet")
+def erase_wallet(session: Session, customer_id: int) -> None:
+    # The money stays accounted for; what staff wrote about the person goes.
+    session.execute(update(WalletEntry).where(WalletEntry.customer_id == customer_id, WalletEntry.reason.is_not(None))
+                    .values(reason=None))
+
+
+def _unmove_wallet(session: Session, rows: dict[str, list[int]], merged_id: int) -> None:
+    survivors = set()
+    for table, model in WALLET_MOVED.items():
+        ids = rows.get(table, [])
+        if ids:
+            survivors |= set(session.scalars(select(model.customer_id).where(model.id.in_(ids))))
+            session.execute(update(model).where(model.id.in_(ids)).values(customer_id=merged_id),
+                            execution_options={"synchronize_session": False})
+    for cid in survivors | {merged_id}:
+        wallet.repair(session, cid)
+
+
+@hooks.mover("loyalty_wallet", _unmove_wallet)
+def move_wallet(session: Session, from_id: int, to_id: int) -> dict[str, list[int]]:
+    """The merged profile's store credit joins the survivor's wallets; both are rebuilt from the entries."""
+    moved = {}
+    for table, model in WALLET_MOVED.items():
+        moved[table] = sorted(session.scalars(update(model.__table__).where(model.customer_id == from_id)
+                                              .values(customer_id=to_id).returning(model.id)))
+    wallet.repair(session, to_id)
+    wallet.repair(session, from_id)
     return moved

@@ -174,6 +174,18 @@ def verify(session: Session) -> list[dict]:
     return problems
 
 
+def repair(session: Session, customer_id: int) -> None:
+    """Set the member's wallets from their entries (after a merge or unmerge moved entries between members)."""
+    sums = dict(session.execute(select(WalletEntry.currency, func.sum(WalletEntry.amount_minor))
+                                .where(WalletEntry.customer_id == customer_id).group_by(WalletEntry.currency)).all())
+    for currency in sums:
+        _open(session, customer_id, currency)
+    for row in session.scalars(select(Wallet).where(Wallet.customer_id == customer_id)
+                               .execution_options(populate_existing=True)):
+        row.balance_minor, row.updated_at = int(sums.get(row.currency, 0)), utcnow()
+    session.flush()
+
+
 def liability(session: Session) -> list[dict]:
     """Store credit the shop owes, per currency: [{currency, members, outstanding_minor}]."""
     rows = session.execute(select(Wallet.currency, func.count(), func.coalesce(func.sum(Wallet.balance_minor), 0))
