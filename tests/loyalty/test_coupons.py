@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import func, select
 
 from guanxi.db import transaction, utcnow
-from guanxi.errors import Invalid
+from guanxi.errors import Conflict, Invalid
 from guanxi.loyalty import coupons, points
 from guanxi.loyalty.coupons import Cart, CartLine, Coupon
+from guanxi.loyalty.models import CouponUse
 from guanxi.staff.roles import SYSTEM
 from tests.loyalty.test_points_api import post_order
 
@@ -132,3 +136,23 @@ def test_a_coupon_reward_with_bad_details_is_refused_with_the_reason(client, aut
                     json={"name": "broken", "kind": "coupon", "points_cost": 100,
                           "details": {"coupon": {"type": "percent", "percent": 150}}})
     assert r.status_code == 422 and "from 0 to 100" in r.json()["detail"]
+
+
+def test_two_orders_consuming_one_code_at_once_exactly_one_wins(client, auth, runtime):
+    h, cid, code = _setup(client, auth, runtime, {"type": "fixed", "amount_minor": 1000, "currency": "CNY"})
+    barrier = threading.Barrier(2)
+    cart = coupons.Cart("CNY", (CartLine("A", 1, 9000),))
+
+    def use(order: str) -> str:
+        barrier.wait()
+        try:
+            with transaction(runtime.factory) as session:
+                coupons.consume(session, code, cid, order, cart)
+            return "ok"
+        except Conflict:
+            return "409"
+
+    with ThreadPoolExecutor(2) as pool:
+        assert sorted(pool.map(use, ["SO-A", "SO-B"])) == ["409", "ok"]
+    with runtime.factory() as session:
+        assert session.scalar(select(func.count()).select_from(CouponUse)) == 1

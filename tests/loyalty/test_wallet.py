@@ -5,15 +5,30 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from guanxi.customers import hooks, merging
+from guanxi.customers.models import Customer
 from guanxi.db import transaction
 from guanxi.loyalty import reports, wallet
-from guanxi.loyalty.models import Wallet
+from guanxi.loyalty.models import Wallet, WalletEntry
 from guanxi.privacy.models import AuditEntry
 from guanxi.staff.roles import SYSTEM
 from tests.loyalty.test_points_api import post_order
+
+
+@pytest.fixture
+def seed_member(runtime):
+    """A new customer per call (hypothesis runs many examples on one database)."""
+    def make() -> int:
+        with transaction(runtime.factory) as session:
+            row = Customer()
+            session.add(row)
+            session.flush()
+            return row.id
+    return make
 
 
 def _member(client, auth, email="li.na@example.com") -> int:
@@ -165,3 +180,52 @@ def test_a_merge_moves_store_credit_an_unmerge_moves_it_back_and_export_and_eras
         hooks.erasers["loyalty_wallet"](session, b)
     entry = client.get(f"/api/v1/customers/{b}/wallet", headers=h).json()["entries"][0]
     assert entry["reason"] is None and entry["amount_minor"] == 700
+
+
+wallet_ops = st.lists(st.one_of(
+    st.tuples(st.just("credit"), st.integers(1, 5000)),
+    st.tuples(st.just("debit"), st.integers(1, 5000)),
+    st.tuples(st.just("reverse"), st.integers(0, 20)),
+    st.tuples(st.just("replay"), st.integers(0, 20))), min_size=1, max_size=15)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=wallet_ops)
+def test_any_sequence_keeps_the_balance_equal_to_the_entries_and_never_below_zero(runtime, seed_member, ops):
+    cid = seed_member()
+    balance, done, reversed_ids = 0, [], set()   # the model: what the wallet must hold
+    for n, (op, value) in enumerate(ops):
+        with transaction(runtime.factory) as session:
+            if op == "credit":
+                wallet.credit(session, cid, value, "CNY", f"c{n}", source="test")
+                balance += value
+                done.append(("credit", value, f"c{n}"))
+            elif op == "debit":
+                try:
+                    wallet.debit(session, cid, value, "CNY", f"d{n}", order_ref=f"SO-{n}")
+                    balance -= value
+                    done.append(("debit", value, f"d{n}"))
+                except wallet.InsufficientCredit:
+                    assert value > balance
+            elif done:
+                kind, amount, key = done[value % len(done)]
+                if op == "replay":
+                    move = wallet.credit if kind == "credit" else wallet.debit
+                    assert move(session, cid, amount, "CNY", key, source="test" if kind == "credit" else "checkout"
+                                ).created is False
+                else:
+                    entry = session.scalar(select(WalletEntry).where(WalletEntry.customer_id == cid,
+                                                                     WalletEntry.ref == f"{cid}:{key}"))
+                    change = -amount if kind == "credit" else amount
+                    try:
+                        wallet.reverse(session, cid, entry.id, reason="test")
+                        if entry.id not in reversed_ids:
+                            balance += change
+                            reversed_ids.add(entry.id)
+                    except wallet.InsufficientCredit:
+                        assert entry.id not in reversed_ids and balance + change < 0
+        with runtime.factory() as session:
+            held = wallet.balances(session, cid)
+            assert (held[0]["balance_minor"] if held else 0) == balance >= 0
+    with runtime.factory() as session:
+        assert [p for p in wallet.verify(session) if p["customer_id"] == cid] == []
