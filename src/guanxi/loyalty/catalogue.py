@@ -87,6 +87,8 @@ def update_reward(session: Session, reward_id: int, **fields) -> Reward:
     reward = session.get(Reward, reward_id)
     if reward is None:
         raise NotFound(f"no reward {reward_id}")
+    if "details" in fields and fields["details"] is None:
+        fields["details"] = {}   # null clears the details
     if reward.kind == "coupon" and "details" in fields:
         coupons.parse(fields["details"] or {})
     for key, value in fields.items():

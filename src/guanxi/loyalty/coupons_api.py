@@ -36,9 +36,7 @@ def validate_coupon(body: CouponValidationCreate, actor: OrderWriter, session: S
 
 
 @router.post("/coupons/{code}/consumption", response_model=CouponUsePublic, status_code=201,
-             responses={200: {"model": CouponUsePublic, "description": "This order used the code before"},
-                        409: {"description": "Used by another order, expired, not the member's, or the cart "
-                                             "does not qualify"}})
+             responses={200: {"model": CouponUsePublic, "description": "This order used the code before"}})
 def consume_coupon(code: CodePath, body: CouponConsumptionCreate, actor: OrderWriter, session: SessionDep,
                    response: Response) -> CouponUsePublic:
     """Use the code for an order, once; the same order again answers 200 with the first use."""

@@ -47,7 +47,7 @@ def credit_wallet(customer_id: IdPath, body: WalletCreditCreate, actor: LoyaltyA
 
 
 @router.post("/customers/{customer_id}/wallet/debits", response_model=WalletMovePublic, status_code=201,
-             responses={**REPLAYED, 409: {"description": "The wallet does not cover the amount"}})
+             responses=REPLAYED)
 def debit_wallet(customer_id: IdPath, body: WalletDebitCreate, actor: OrderWriter, session: SessionDep,
                  response: Response) -> WalletMovePublic:
     """Spend store credit at checkout; 409 when the wallet does not hold enough; a replayed key spends nothing."""
@@ -57,7 +57,7 @@ def debit_wallet(customer_id: IdPath, body: WalletDebitCreate, actor: OrderWrite
 
 
 @router.post("/customers/{customer_id}/wallet/entries/{entry_id}/reversal", response_model=WalletMovePublic,
-             status_code=201, responses={**REPLAYED, 409: {"description": "Already spent, or itself a reversal"}})
+             status_code=201, responses=REPLAYED)
 def reverse_wallet_entry(customer_id: IdPath, entry_id: IdPath, body: WalletReversalCreate, actor: OrderWriter,
                          session: SessionDep, response: Response) -> WalletMovePublic:
     """Undo a credit or a debit (a cancelled order gives its store credit back); once per entry."""
