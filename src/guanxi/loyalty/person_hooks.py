@@ -40,28 +40,36 @@ def erase_points(session: Session, customer_id: int) -> None:
                     .values(reason=None))
 
 
-def _unmove(session: Session, rows: dict[str, list[int]], merged_id: int) -> None:
+def _unmove_rows(session: Session, models: dict, rows: dict[str, list[int]], merged_id: int, repair) -> None:
     survivors = set()
-    for table, model in MOVED.items():
+    for table, model in models.items():
         ids = rows.get(table, [])
         if ids:
             survivors |= set(session.scalars(select(model.customer_id).where(model.id.in_(ids))))
             session.execute(update(model).where(model.id.in_(ids)).values(customer_id=merged_id),
                             execution_options={"synchronize_session": False})
     for cid in survivors | {merged_id}:
-        store.repair(session, cid)
+        repair(session, cid)
+
+
+def _move_rows(session: Session, models: dict, from_id: int, to_id: int, repair) -> dict[str, list[int]]:
+    moved = {}
+    for table, model in models.items():
+        moved[table] = sorted(session.scalars(update(model.__table__).where(model.customer_id == from_id)
+                                              .values(customer_id=to_id).returning(model.id)))
+    repair(session, to_id)
+    repair(session, from_id)
+    return moved
+
+
+def _unmove(session: Session, rows: dict[str, list[int]], merged_id: int) -> None:
+    _unmove_rows(session, MOVED, rows, merged_id, store.repair)
 
 
 @hooks.mover("loyalty", _unmove)
 def move_points(session: Session, from_id: int, to_id: int) -> dict[str, list[int]]:
     """The merged profile's lots, entries and redemptions join the survivor's; both balances are rebuilt."""
-    moved = {}
-    for table, model in MOVED.items():
-        moved[table] = sorted(session.scalars(update(model.__table__).where(model.customer_id == from_id)
-                                              .values(customer_id=to_id).returning(model.id)))
-    store.repair(session, to_id)
-    store.repair(session, from_id)
-    return moved
+    return _move_rows(session, MOVED, from_id, to_id, store.repair)
 
 
 # -- store credit ----------------------------------------------------------------------------------
@@ -93,24 +101,10 @@ def erase_wallet(session: Session, customer_id: int) -> None:
 
 
 def _unmove_wallet(session: Session, rows: dict[str, list[int]], merged_id: int) -> None:
-    survivors = set()
-    for table, model in WALLET_MOVED.items():
-        ids = rows.get(table, [])
-        if ids:
-            survivors |= set(session.scalars(select(model.customer_id).where(model.id.in_(ids))))
-            session.execute(update(model).where(model.id.in_(ids)).values(customer_id=merged_id),
-                            execution_options={"synchronize_session": False})
-    for cid in survivors | {merged_id}:
-        wallet.repair(session, cid)
+    _unmove_rows(session, WALLET_MOVED, rows, merged_id, wallet.repair)
 
 
 @hooks.mover("loyalty_wallet", _unmove_wallet)
 def move_wallet(session: Session, from_id: int, to_id: int) -> dict[str, list[int]]:
     """The merged profile's store credit joins the survivor's wallets; both are rebuilt from the entries."""
-    moved = {}
-    for table, model in WALLET_MOVED.items():
-        moved[table] = sorted(session.scalars(update(model.__table__).where(model.customer_id == from_id)
-                                              .values(customer_id=to_id).returning(model.id)))
-    wallet.repair(session, to_id)
-    wallet.repair(session, from_id)
-    return moved
+    return _move_rows(session, WALLET_MOVED, from_id, to_id, wallet.repair)
