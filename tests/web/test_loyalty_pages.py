@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from guanxi.db import transaction
-from guanxi.loyalty import catalogue, points
+from guanxi.loyalty import catalogue, points, wallet
 from guanxi.staff.roles import SYSTEM
 
 from .forms import post_form
@@ -84,3 +84,35 @@ def test_a_member_sees_event_points_with_their_explanation_and_a_spending_gift(c
     assert "Silk mask" in page and "满200送面膜: spent 258.00 CNY in one order" in page and "On its way" in page
     zh = client.get("/m/", cookies={"guanxi_locale": "zh-CN"}).text
     assert "满额赠品" in zh and "待发货" in zh and "签到" in zh
+
+
+def test_the_360_shows_store_credit_and_service_credits_goodwill_money_within_its_limit(staff_client, seed_customer):
+    customer_id = seed_customer()
+    client = staff_client("service")
+    page = client.get(f"/customers/{customer_id}").text
+    assert 'data-section="wallet"' in page and 'id="wallet-goodwill-form"' in page
+    url = f"/customers/{customer_id}/wallet/credits"
+    reply = post_form(client, f"/customers/{customer_id}", url,
+                      {"amount": "12.50", "currency": "CNY", "reason": "broken lid", "key": "w1"},
+                      follow_redirects=False)
+    assert reply.status_code == 303
+    again = post_form(client, f"/customers/{customer_id}", url,
+                      {"amount": "12.50", "currency": "CNY", "reason": "broken lid", "key": "w1"},
+                      follow_redirects=False)
+    assert again.status_code == 303                      # a double submit credits once
+    page = client.get(f"/customers/{customer_id}").text
+    assert "broken lid" in page and page.count("12.50") >= 2 and "25.00" not in page
+    assert post_form(client, f"/customers/{customer_id}", url,
+                     {"amount": "50.01", "currency": "CNY", "reason": "x", "key": "w2"}).status_code == 403
+    assert post_form(client, f"/customers/{customer_id}", url,
+                     {"amount": "12.5.0", "currency": "CNY", "reason": "x", "key": "w3"}).status_code == 422
+    analyst = staff_client("analyst").get(f"/customers/{customer_id}").text
+    assert 'data-section="wallet"' in analyst and 'id="wallet-goodwill-form"' not in analyst
+
+
+def test_a_member_sees_their_store_credit(client, mailbox, seed_customer, runtime):
+    customer_id = _signed_in_member(client, mailbox, seed_customer)
+    with transaction(runtime.factory) as session:
+        wallet.credit(session, customer_id, 3000, "CNY", "ref", source="referral", reason="referral reward")
+    page = client.get("/m/").text
+    assert 'data-section="wallet"' in page and "30.00" in page and "referral reward" in page

@@ -15,12 +15,12 @@ app.add_typer(loyalty_app, name="loyalty")
 
 @loyalty_app.command("verify")
 def verify(as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
-    """Rebuild every balance from the ledger entries and report any difference (exit 1 if any)."""
-    from guanxi.loyalty import store
+    """Rebuild every points balance and store-credit wallet from its ledger entries; report any difference (exit 1 if any)."""
+    from guanxi.loyalty import store, wallet
 
     rt = context.runtime()
     with rt.factory() as session:
-        problems = store.verify(session)
+        problems = store.verify(session) + wallet.verify(session)
     rt.dispose()
     if as_json:
         typer.echo(json.dumps({"ok": not problems, "differences": problems}))
@@ -28,7 +28,7 @@ def verify(as_json: bool = typer.Option(False, "--json", help="print one JSON ob
         for p in problems:
             typer.echo(f"customer {p['customer_id']}: {json.dumps({k: v for k, v in p.items() if k != 'customer_id'})}")
     else:
-        typer.echo("ok: every cached balance equals the sum of its entries")
+        typer.echo("ok: every cached balance and wallet equals the sum of its entries")
     if problems:
         raise typer.Exit(1)
 

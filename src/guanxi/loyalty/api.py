@@ -16,6 +16,7 @@ from guanxi.loyalty import (  # noqa: F401  (person_hooks registers the customer
     budgets, catalogue, earning, events, gifts, membership, person_hooks, points, referral, reports,
     rules as rules_engine, store, tiers,
 )
+from guanxi.loyalty import coupons_api, wallet_api
 from guanxi.loyalty.models import MembershipPlan, Subscription
 from guanxi.loyalty.schemas import (
     AdjustmentCreate, AdjustmentPublic, EntryPublic, EventCreate, EventPublic, GiftPublic, PointsPublic, PreviewCreate, PreviewPublic, RedemptionCreate,
@@ -27,6 +28,8 @@ from guanxi.loyalty.schemas import (
 from guanxi.schemas import IdPath
 
 router = APIRouter(prefix="/api/v1", tags=["loyalty"])
+router.include_router(wallet_api.router)
+router.include_router(coupons_api.router)
 RuleName = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
 
 
@@ -93,16 +96,7 @@ def cancel_redemption(customer_id: IdPath, redemption_id: IdPath, actor: OrderWr
 @router.post("/loyalty/previews", response_model=PreviewPublic)
 def preview(body: PreviewCreate, actor: OrderWriter, session: SessionDep) -> PreviewPublic:
     """How many points a cart would earn now (for the shop's checkout)."""
-    now = utcnow()
-    tz, tier = "UTC", None
-    if body.customer_id is not None:
-        customer = profiles.live_customer(session, body.customer_id)
-        tz, tier = customer.timezone or "UTC", tiers.tier_of(session, customer.id)
-    facts = rules_engine.OrderFacts(placed_at=now, total_minor=body.total_minor, shipping_minor=body.shipping_minor,
-                                    currency=body.currency, channel=body.channel,
-                                    lines=tuple(rules_engine.LineFacts(l.sku, l.quantity, l.unit_price_minor,
-                                                                       l.category) for l in body.lines))
-    award = rules_engine.evaluate(facts, rules_engine.MemberFacts(tz, tier), earning.rules_in_force(session, now))
+    award = catalogue.preview(session, body)
     return PreviewPublic(points=award.points, explanations=award.explanations)
 
 
@@ -234,7 +228,13 @@ def get_settings(actor: LoyaltyConfigurer, session: SessionDep) -> SettingsPubli
 
 @router.patch("/loyalty/settings", response_model=SettingsPublic)
 def update_settings(body: SettingsWrite, actor: LoyaltyConfigurer, session: SessionDep) -> SettingsPublic:
-    row = store.save_settings(session, **body.model_dump(exclude_none=True))
+    """The programme's settings; referrals pay in points, a coupon reward (referral_coupon_id) or store credit."""
+    values = body.model_dump(exclude_none=True)
+    current = store.program_settings(session)
+    referral.check_payout(session, values.get("referral_reward", current.referral_reward or referral.POINTS),
+                          values.get("referral_coupon_id", current.referral_coupon_id),
+                          values.get("credit_currency", current.credit_currency or "CNY"))
+    row = store.save_settings(session, **values)
     session.commit()
     return SettingsPublic.model_validate(row)
 
@@ -242,10 +242,11 @@ def update_settings(body: SettingsWrite, actor: LoyaltyConfigurer, session: Sess
 @router.get("/loyalty/reports")
 def get_reports(actor: LoyaltyConfigurer, session: SessionDep,
                 value_per_point_minor: Annotated[float, Query(ge=0, le=1_000_000)] = 1.0) -> dict:
-    """Points liability, earned/redeemed/expired per month with redemption rate and breakage, top rewards, tiers."""
+    """Points liability, earned/redeemed/expired per month with redemption rate and breakage, top rewards, tiers,
+    and store-credit liability per currency."""
     return {"liability": reports.liability(session, value_per_point_minor), "monthly": reports.monthly_flow(session),
             "top_rewards": reports.top_rewards(session), "tiers": reports.tier_distribution(session),
-            "budgets": budgets.report(session)}
+            "budgets": budgets.report(session), "store_credit": reports.store_credit(session)}
 
 
 @router.get("/customers/{customer_id}/referral", response_model=ReferralsPublic)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from guanxi.db import utcnow
 from guanxi.errors import Conflict, Invalid, NotFound
-from guanxi.loyalty import rules as rules_engine
+from guanxi.customers import profiles
+from guanxi.loyalty import coupons, earning, rules as rules_engine, tiers as tiers_engine
 from guanxi.loyalty.models import EarningRule, Reward, Tier
 
 
@@ -45,6 +48,28 @@ def write_rule(session: Session, name: str, definition: dict, active: bool, auth
     return row
 
 
+def preview(session: Session, cart, *, drafts: dict[str, dict | None] | None = None,
+            now: dt.datetime | None = None) -> rules_engine.Award:
+    """What a cart (a PreviewCreate) would earn now under the rules in force; `drafts` replaces or adds
+    rules by name (None leaves one out), so staff see what an edit would change before saving it."""
+    now = now or utcnow()
+    tz, tier = "UTC", None
+    if cart.customer_id is not None:
+        customer = profiles.live_customer(session, cart.customer_id)
+        tz, tier = customer.timezone or "UTC", tiers_engine.tier_of(session, customer.id)
+    facts = rules_engine.OrderFacts(placed_at=now, total_minor=cart.total_minor, shipping_minor=cart.shipping_minor,
+                                    currency=cart.currency, channel=cart.channel,
+                                    lines=tuple(rules_engine.LineFacts(l.sku, l.quantity, l.unit_price_minor,
+                                                                       l.category) for l in cart.lines))
+    in_force = dict(earning.rules_in_force(session, now))
+    for name, definition in (drafts or {}).items():
+        if definition is None:
+            in_force.pop(name, None)
+        else:
+            in_force[name] = rules_engine.validate(definition)
+    return rules_engine.evaluate(facts, rules_engine.MemberFacts(tz, tier), in_force)
+
+
 def rewards(session: Session, *, active_only: bool = False) -> list[Reward]:
     stmt = select(Reward).order_by(Reward.points_cost, Reward.id)
     if active_only:
@@ -53,6 +78,8 @@ def rewards(session: Session, *, active_only: bool = False) -> list[Reward]:
 
 
 def add_reward(session: Session, **fields) -> Reward:
+    if fields.get("kind") == "coupon":
+        coupons.parse(fields.get("details") or {})  # what the coupon gives must be complete and sensible
     reward = Reward(**fields, created_at=utcnow())
     session.add(reward)
     session.flush()
@@ -63,6 +90,10 @@ def update_reward(session: Session, reward_id: int, **fields) -> Reward:
     reward = session.get(Reward, reward_id)
     if reward is None:
         raise NotFound(f"no reward {reward_id}")
+    if "details" in fields and fields["details"] is None:
+        fields["details"] = {}   # null clears the details
+    if reward.kind == "coupon" and "details" in fields:
+        coupons.parse(fields["details"] or {})
     for key, value in fields.items():
         setattr(reward, key, value)
     session.flush()

@@ -25,6 +25,12 @@ class LoyaltySettings(Base):
     referrer_points: Mapped[int] = mapped_column(Integer, default=500)
     friend_points: Mapped[int] = mapped_column(Integer, default=200)
     referrals_per_month: Mapped[int] = mapped_column(Integer, default=10)  # rewarded per referrer
+    # How referrals pay (None on an unsaved row means the defaults: points)
+    referral_reward: Mapped[str | None] = mapped_column(String(10), default="points")  # points | coupon | credit
+    referral_coupon_id: Mapped[int | None] = mapped_column(BigInteger)   # the coupon reward both sides get
+    referrer_credit_minor: Mapped[int | None] = mapped_column(BigInteger, default=0)
+    friend_credit_minor: Mapped[int | None] = mapped_column(BigInteger, default=0)
+    credit_currency: Mapped[str | None] = mapped_column(String(3), default="CNY")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -309,3 +315,48 @@ class GiftGrant(Base):
     explanation: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+class Wallet(Base):
+    """A member's store credit in one currency: a cache of its entries' sum (`guanxi loyalty verify` checks it)."""
+
+    __tablename__ = "loyalty_wallets"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True, autoincrement=False)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    balance_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WalletEntry(Base):
+    """Store credit moved: credit (+), debit (-), or the reversal of an earlier entry; never updated or deleted."""
+
+    __tablename__ = "loyalty_wallet_entries"
+    __table_args__ = (UniqueConstraint("source", "ref"), Index("ix_loyalty_wallet_entries_member", "customer_id",
+                                                                "currency"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(10))        # credit | debit | reversal
+    amount_minor: Mapped[int] = mapped_column(BigInteger)  # signed: what it did to the balance
+    source: Mapped[str] = mapped_column(String(40))       # goodwill | referral | checkout | reversal | ...
+    ref: Mapped[str] = mapped_column(String(200))         # the idempotency key within its source
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("loyalty_wallet_entries.id"), unique=True)
+    order_ref: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CouponUse(Base):
+    """A coupon code consumed by one order (a code is used once)."""
+
+    __tablename__ = "loyalty_coupon_uses"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    redemption_id: Mapped[int] = mapped_column(ForeignKey("loyalty_redemptions.id"), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    order_ref: Mapped[str] = mapped_column(String(200))
+    discount_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    free_shipping: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 from guanxi.customers import profiles
 from guanxi.db import utcnow
 from guanxi.errors import Conflict, Forbidden, Invalid, NotFound
-from guanxi.loyalty import expiry, gifts, store, tiers
+from guanxi.loyalty import coupons, expiry, gifts, store, tiers
 from guanxi.loyalty.models import PointEntry, Redemption, Reward
 from guanxi.privacy import audit
 from guanxi.staff.roles import GOODWILL_LIMITS, Actor
@@ -119,7 +118,7 @@ def redeem(session: Session, customer_id: int, key: str, *, points: int | None =
     account.write([*entries, entry])
     redemption = Redemption(customer_id=customer_id, reward_id=reward_id, points=points,
                             status="reserved" if reserve else "confirmed", idempotency_key=key,
-                            code=secrets.token_hex(6).upper() if reward is not None else None, entry_ref=ref,
+                            code=coupons.new_code() if reward is not None else None, entry_ref=ref,
                             created_at=now, expires_at=now + dt.timedelta(minutes=hold_minutes) if reserve else None)
     session.add(redemption)
     session.flush()

@@ -13,13 +13,15 @@ from sqlalchemy.orm import Session
 
 from guanxi.customers import loyalty_feed, profiles, purchases
 from guanxi.db import utcnow
-from guanxi.errors import NotFound
-from guanxi.loyalty import store
-from guanxi.loyalty.models import Referral, ReferralCode
+from guanxi.errors import Invalid, NotFound
+from guanxi.loyalty import coupons, store, wallet
+from guanxi.loyalty.models import Referral, ReferralCode, Reward
+from guanxi.money import is_currency
 
 ATTRIBUTED, HELD, REJECTED, REWARDED = "attributed", "held", "rejected", "rewarded"
 BURST = (5, dt.timedelta(hours=1))   # more attributions than this to one referrer in the window: held
 SOURCE = "referral"
+POINTS, COUPON, CREDIT = "points", "coupon", "credit"   # what referrals pay with (settings.referral_reward)
 
 
 @dataclass(frozen=True)
@@ -116,14 +118,40 @@ def reward_due(factory, *, now: dt.datetime) -> dict:
                 Referral.decided_at >= month_start))
             if this_month >= s.referrals_per_month:
                 continue  # over the monthly cap: waits for next month
-            for customer_id, points, side in ((ref.referrer_id, s.referrer_points, "referrer"),
-                                              (ref.friend_id, s.friend_points, "friend")):
-                _credit(session, customer_id, points, f"{ref.id}:{side}", now)
+            for customer_id, points, money, side in (
+                    (ref.referrer_id, s.referrer_points, s.referrer_credit_minor, "referrer"),
+                    (ref.friend_id, s.friend_points, s.friend_credit_minor, "friend")):
+                _pay(session, s, customer_id, points, money or 0, f"{ref.id}:{side}", now)
             ref.status, ref.order_id, ref.decided_at = REWARDED, order_id, now
             rewarded += 1
             session.flush()
         session.commit()
     return {"referrals_rewarded": rewarded, "referrals_rejected": rejected}
+
+
+def _pay(session: Session, s, customer_id: int, points: int, credit_minor: int, ref: str, now: dt.datetime) -> None:
+    """One side's reward, in what the programme pays referrals with: points, a coupon, or store credit."""
+    mode = s.referral_reward or POINTS
+    if mode == CREDIT:
+        if credit_minor > 0:
+            wallet.credit(session, customer_id, credit_minor, s.credit_currency or "CNY", f"referral:{ref}",
+                          source=SOURCE, reason="referral reward", now=now)
+    elif mode == COUPON:
+        coupons.issue(session, customer_id, s.referral_coupon_id, f"referral:{ref}", now=now)
+    else:
+        _credit(session, customer_id, points, ref, now)
+
+
+def check_payout(session: Session, mode: str, coupon_id: int | None, currency: str | None) -> None:
+    """Settings that name a referral payout must be usable: a coupon reward for coupons, a currency for credit."""
+    if mode == COUPON:
+        reward = session.get(Reward, coupon_id) if coupon_id is not None else None
+        if reward is None or reward.kind != "coupon":
+            raise Invalid("referral rewards in coupons need referral_coupon_id: the id of a coupon reward",
+                          errors=[{"loc": ["body", "referral_coupon_id"], "msg": "a coupon reward's id"}])
+    if mode == CREDIT and not is_currency(currency or ""):
+        raise Invalid("referral rewards in store credit need credit_currency (ISO 4217)",
+                      errors=[{"loc": ["body", "credit_currency"], "msg": "e.g. CNY"}])
 
 
 def _credit(session: Session, customer_id: int, points: int, ref: str, now: dt.datetime) -> None:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from guanxi.loyalty import wallet
 from guanxi.loyalty.models import PointBalance, PointEntry, Redemption, Reward, TierStatus
 
 
@@ -81,3 +82,8 @@ def top_rewards(session: Session, limit: int = 10) -> list[dict]:
 def tier_distribution(session: Session) -> dict[str, int]:
     rows = session.execute(select(TierStatus.tier_code, func.count()).group_by(TierStatus.tier_code))
     return {code or "none": int(n) for code, n in rows}
+
+
+def store_credit(session: Session) -> list[dict]:
+    """Store-credit liability: what the wallets hold, per currency (kept apart from points)."""
+    return wallet.liability(session)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, StrictInt, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from guanxi.schemas import PublicModel, StrictModel, Timestamp
 
 Key = Annotated[str, Field(min_length=1, max_length=100)]
 Points = Annotated[StrictInt, Field(ge=-10_000_000, le=10_000_000)]
+Currency = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
 
 
 class Expiring(PublicModel):
@@ -194,6 +195,11 @@ class SettingsWrite(StrictModel):
     expiry_months: Annotated[StrictInt, Field(ge=1, le=120)] | None = None
     return_days: Annotated[StrictInt, Field(ge=0, le=365)] | None = None
     tier_window_months: Annotated[StrictInt, Field(ge=1, le=60)] | None = None
+    referral_reward: Literal["points", "coupon", "credit"] | None = None
+    referral_coupon_id: Annotated[StrictInt, Field(ge=1, le=2**62)] | None = None
+    referrer_credit_minor: Annotated[StrictInt, Field(ge=0, le=10**12)] | None = None
+    friend_credit_minor: Annotated[StrictInt, Field(ge=0, le=10**12)] | None = None
+    credit_currency: Currency | None = None
 
 
 class SettingsPublic(PublicModel):
@@ -202,6 +208,18 @@ class SettingsPublic(PublicModel):
     expiry_months: int
     return_days: int
     tier_window_months: int
+    referral_reward: str = "points"
+    referral_coupon_id: int | None = None
+    referrer_credit_minor: int = 0
+    friend_credit_minor: int = 0
+    credit_currency: str = "CNY"
+
+    @field_validator("referral_reward", "referrer_credit_minor", "friend_credit_minor", "credit_currency",
+                     mode="before")
+    @classmethod
+    def _unsaved_defaults(cls, value, info):
+        # a programme whose settings were never saved (or saved before these existed) pays in points
+        return cls.model_fields[info.field_name].default if value is None else value
 
 
 class PreviewLine(StrictModel):
@@ -286,3 +304,102 @@ class MembershipPublic(PublicModel):
     started_at: dt.datetime
     period_end: dt.datetime
     cancelled_at: dt.datetime | None
+
+
+# -- store-credit wallet ---------------------------------------------------------------------------
+
+Minor = Annotated[StrictInt, Field(gt=0, le=10**15)]
+
+
+class WalletCreditCreate(StrictModel):
+    amount_minor: Minor
+    currency: Currency
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    idempotency_key: Key
+
+
+class WalletDebitCreate(StrictModel):
+    amount_minor: Minor
+    currency: Currency
+    order_ref: Annotated[str, Field(min_length=1, max_length=200)]
+    idempotency_key: Key
+
+
+class WalletReversalCreate(StrictModel):
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class WalletEntryPublic(PublicModel):
+    id: int
+    kind: str
+    amount_minor: int
+    currency: str
+    source: str
+    reverses_id: int | None
+    order_ref: str | None
+    reason: str | None
+    actor: str | None
+    at: dt.datetime
+
+
+class WalletBalance(PublicModel):
+    currency: str
+    balance_minor: int
+
+
+class WalletPublic(PublicModel):
+    balances: list[WalletBalance]
+    entries: list[WalletEntryPublic]
+
+
+class WalletMovePublic(PublicModel):
+    entry: WalletEntryPublic
+    balance_minor: int
+
+
+# -- coupon codes at checkout ----------------------------------------------------------------------
+
+CouponCode = Annotated[str, Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+class CouponCart(StrictModel):
+    currency: Currency
+    lines: list[PreviewLine] = Field(min_length=1, max_length=500)
+    shipping_minor: Annotated[StrictInt, Field(ge=0, le=10**15)] = 0
+
+
+class CouponValidationCreate(StrictModel):
+    code: CouponCode
+    customer_id: Annotated[StrictInt, Field(ge=1, le=2**62)] | None = None
+    cart: CouponCart
+
+
+class CouponConsumptionCreate(StrictModel):
+    customer_id: Annotated[StrictInt, Field(ge=1, le=2**62)]
+    order_ref: Annotated[str, Field(min_length=1, max_length=200)]
+    cart: CouponCart
+
+
+class CouponValidationPublic(PublicModel):
+    code: str
+    valid: bool
+    problems: list[str]
+    customer_id: int
+    reward_id: int
+    reward_name: str
+    coupon: dict[str, Any]
+    expires_at: dt.datetime
+    discount_minor: int
+    free_shipping: bool
+    eligible_minor: int
+    used_by_order: str | None
+
+
+class CouponUsePublic(PublicModel):
+    code: str
+    customer_id: int
+    order_ref: str
+    discount_minor: int
+    currency: str | None
+    free_shipping: bool
+    at: dt.datetime

@@ -67,6 +67,13 @@ GOODWILL_LIMITS: dict[Role, int | None] = {
     Role.service: 500,
 }
 
+# Goodwill store credit a role may grant in one credit, in minor units of the wallet's currency; None = no limit.
+CREDIT_LIMITS_MINOR: dict[Role, int | None] = {
+    Role.admin: None,
+    Role.operations: 50_000,
+    Role.service: 5_000,
+}
+
 
 @dataclass(frozen=True)
 class Actor:
