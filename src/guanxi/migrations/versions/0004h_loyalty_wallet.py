@@ -1,7 +1,7 @@
 """loyalty: store-credit wallets and their entries, coupon uses, how referrals pay
 
 Revision ID: 0004h
-Revises: 0004c
+Revises: 0004e
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import guanxi.db
 
 
 revision = '0004h'
-down_revision = '0004c'
+down_revision = '0004e'
 branch_labels = None
 depends_on = None
 
