@@ -12,7 +12,6 @@ from guanxi.schemas import PublicModel, StrictModel, Timestamp
 PartnerCode = Annotated[str, Field(min_length=1, max_length=24, pattern=r"^[A-Za-z0-9_-]+$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. CNY")]
 Positive = Annotated[StrictInt, Field(ge=1, le=1_000_000_000)]
-Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 class PartnerUpdate(StrictModel):
