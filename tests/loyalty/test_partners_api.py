@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from guanxi.db import transaction, utcnow
 from guanxi.loyalty import store
 from guanxi.loyalty.models import PointLot
+from guanxi.loyalty.partner_models import MemberCode
 
 EMAIL, PHONE = "li.na@example.com", "+8613800138000"
 
@@ -249,3 +250,18 @@ def test_a_partner_voucher_is_consumed_once_by_its_partner(client, auth):
     assert client.get("/api/v1/partner/vouchers/NOSUCHCODE", headers=bearer(token)).status_code == 404
     with transaction(client.app.state.runtime.factory) as session:
         assert store.verify(session) == []
+
+
+def test_after_erasure_the_member_code_phone_and_email_find_nobody_at_a_partner(client, auth, runtime):
+    h = auth("admin")
+    token = make_partner(client, h)["token"]
+    cid = make_member(client, h, sharing=True)
+    code = client.get(f"/api/v1/customers/{cid}/partner-code", headers=h).json()["code"]
+    assert earn(client, token, "r1", {"code": code}).status_code == 201
+    r = client.post(f"/api/v1/customers/{cid}/erasure", headers=h)
+    assert r.status_code == 200, r.text
+    for member in ({"code": code}, {"email": EMAIL}, {"phone": PHONE}):
+        r = client.post("/api/v1/partner/members/lookups", json={"member": member}, headers=bearer(token))
+        assert r.status_code == 404, (member, r.text)
+    with runtime.factory() as session:           # the code itself is gone, not just its owner
+        assert session.get(MemberCode, cid) is None
