@@ -8,6 +8,7 @@ from guanxi.db import transaction
 from guanxi.loyalty import partners
 
 from .forms import post_form
+from .test_member import _signed_in_member
 
 NEW = {"code": "CAFE", "name": "街角咖啡", "unit": "currency", "unit_currency": "CNY", "rate_units": "100",
        "rate_points": "1", "value_minor": "3", "value_points": "4", "currency": "CNY"}
@@ -50,3 +51,16 @@ def test_the_partners_page_speaks_chinese_and_is_closed_to_roles_without_loyalty
     page = staff_client("operations", locale="zh-CN").get("/loyalty/partners").text
     assert "联盟商户" in page and "新建商户" in page
     assert staff_client("service").get("/loyalty/partners").status_code == 403
+
+
+def test_a_member_sees_their_partner_code_and_a_partner_finds_them_by_it(client, mailbox, seed_customer, runtime):
+    customer_id = _signed_in_member(client, mailbox, seed_customer)
+    with transaction(runtime.factory) as session:
+        partner, _ = partners.create_partner(session, **{**NEW, "rate_units": 100, "rate_points": 1,
+                                                         "value_minor": 3, "value_points": 4})
+    home = client.get("/m/").text
+    code = re.search(r'id="member-partner-code">(M[A-Z0-9]+)<', home).group(1)
+    assert "街角咖啡" in home and "Partners learn nothing about you" in home
+    assert re.search(r'id="member-partner-code">(M[A-Z0-9]+)<', client.get("/m/").text).group(1) == code
+    with runtime.factory() as session:
+        assert partners.find_member(session, runtime.cipher, code=code).id == customer_id

@@ -14,7 +14,7 @@ from guanxi.errors import GuanxiError, Invalid
 from guanxi.loyalty import partners
 from guanxi.privacy import audit
 from guanxi.staff.roles import Perm
-from guanxi.web import menu
+from guanxi.web import menu, sections
 from guanxi.web.auth import page_for
 from guanxi.web.i18n import N_
 from guanxi.web.rendering import render, state_of
@@ -112,3 +112,11 @@ def statement_page(code: str, request: Request, actor: Configurer, session: Sess
     return render(request, "loyalty/partner_statement.html", {
         "partner": partner, "month": month, "summary": summary, "error": None,
         "lines": partners.statement_lines(session, partner, month, tz)})
+
+
+@sections.member_section("partner_code", N_("My member code"), "loyalty/_member_partner_code.html", order=22)
+def member_partner_code(session, runtime, customer_id: int) -> dict:
+    code = partners.member_code(session, customer_id)
+    session.commit()  # made on first view: the member may read it out at a till straight away
+    return {"code": code, "partners": [p for p in partners.list_partners(session) if p.status == "active"],
+            "sharing": partners.shares_with_partners(session, customer_id)}
