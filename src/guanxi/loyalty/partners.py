@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from guanxi.customers import consents, hooks, normalise, profiles
@@ -262,9 +263,12 @@ def earn(session: Session, partner: Partner, customer: Customer, external_id: st
         details["currency"] = currency
     if occurred_at:
         details["occurred_at"] = occurred_at.isoformat()
-    lot = account.new_lot(points=points, earned_at=now, available_at=now,
-                          expires_at=store.expires_for(session, now, customer.timezone or "UTC"),
-                          source=source, ref=external_id, rule=source, details=details)
+    try:
+        lot = account.new_lot(points=points, earned_at=now, available_at=now,
+                              expires_at=store.expires_for(session, now, customer.timezone or "UTC"),
+                              source=source, ref=external_id, rule=source, details=details)
+    except IntegrityError:  # the same id for another member, at the same moment (their locks differ)
+        raise Conflict(f"external id {external_id!r} was posted before for another purchase") from None
     entries = account.book.expire_due(now)
     entry = account.book.earn(lot, now=now)
     entry.details = {**entry.details, "partner": partner.code}
