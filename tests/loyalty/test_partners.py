@@ -60,3 +60,9 @@ def test_month_bounds_follow_daylight_saving_time():
 def test_a_malformed_month_is_refused_with_the_format(month):
     with pytest.raises(Invalid, match="YYYY-MM"):
         month_bounds(month, "UTC")
+
+
+def test_partner_codes_are_ascii_so_they_fit_urls_and_ledger_sources():
+    from guanxi.loyalty.partners import CODE
+
+    assert CODE.match("CAFE_2-b") and not CODE.match("咖啡") and not CODE.match("") and not CODE.match("A" * 25)

@@ -40,6 +40,8 @@ def test_bad_partner_forms_are_answered_with_what_to_fix_and_keep_the_input(staf
     reply = post_form(client, "/loyalty/partners", "/loyalty/partners", {**NEW, "rate_points": "0.5"})
     assert reply.status_code == 422 and "Our points is a whole number." in reply.text
     assert 'value="街角咖啡"' in reply.text
+    reply = post_form(client, "/loyalty/partners", "/loyalty/partners", {**NEW, "code": "咖啡"})
+    assert reply.status_code == 422 and "letters, digits" in reply.text
     reply = post_form(client, "/loyalty/partners", "/loyalty/partners", {**NEW, "currency": "yuan"})
     assert reply.status_code == 422 and "three-letter" in reply.text
     assert post_form(client, "/loyalty/partners", "/loyalty/partners", NEW).status_code == 200

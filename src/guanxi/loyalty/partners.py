@@ -45,6 +45,7 @@ UNITS = ("currency", "points")
 STATUSES = ("active", "suspended")
 EDITABLE = ("name", "rate_units", "rate_points", "value_minor", "value_points", "currency", "status")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+CODE = re.compile(r"^[A-Za-z0-9_-]{1,24}$")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a till
 
 
@@ -115,6 +116,9 @@ def _check(fields: dict) -> None:
 def create_partner(session: Session, *, now: dt.datetime | None = None, **fields) -> tuple[Partner, str]:
     """A new partner and its first API token (the plaintext is returned once and never stored)."""
     now = now or utcnow()
+    if not CODE.match(fields.get("code") or ""):
+        raise Invalid("a partner code is 1 to 24 ASCII letters, digits, - or _",
+                      errors=[{"loc": ["body", "code"], "msg": CODE.pattern}])
     _check(fields)
     if session.scalar(select(Partner.id).where(Partner.code == fields["code"])) is not None:
         raise Conflict(f"a partner with code {fields['code']!r} exists already")

@@ -62,7 +62,7 @@ def create_partner(request: Request, actor: Configurer, session: SessionDep, cod
             "rate_points": rate_points, "value_minor": value_minor, "value_points": value_points,
             "currency": currency}
     try:
-        if not code.strip() or not code.strip().replace("-", "").replace("_", "").isalnum() or len(code.strip()) > 24:
+        if not partners.CODE.match(code.strip()):
             raise Invalid(t.gettext("The code is 1 to 24 letters, digits, - or _."))
         if not name.strip():
             raise Invalid(t.gettext("Give the partner a name."))
