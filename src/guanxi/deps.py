@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from guanxi.errors import Forbidden, Unauthorized
+from guanxi.loyalty.partner_models import Partner
 from guanxi.runtime import Runtime
 from guanxi.staff import service as staff_service
 from guanxi.staff.roles import Actor, Perm
@@ -86,3 +87,19 @@ LoyaltyAdjuster = allowed(Perm.loyalty_adjust)
 SocialReader = allowed(Perm.social_read)
 SocialManager = allowed(Perm.social_manage)
 SocialWriter = allowed(Perm.social_write)
+
+
+def current_partner(runtime: RuntimeDep, session: SessionDep,
+                    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Partner:
+    """The coalition partner whose own token this is (a staff token is no partner token, and vice versa)."""
+    from guanxi.loyalty import partners
+
+    if not creds:
+        raise Unauthorized("send the partner's API token as `Authorization: Bearer <token>`")
+    with runtime.factory() as auth_session:  # its own transaction, like current_actor: stamps last use
+        partner_id = partners.partner_for_token(auth_session, creds.credentials).id
+        auth_session.commit()
+    return session.get(Partner, partner_id)
+
+
+CurrentPartner = Annotated[Partner, Depends(current_partner)]

@@ -16,6 +16,7 @@ DOMAIN_MODELS = [
     "guanxi.web.models",
     "guanxi.analytics.models",
     "guanxi.loyalty.models",
+    "guanxi.loyalty.partner_models",
     "guanxi.service.models",
     "guanxi.care.models",
     "guanxi.conversations.models",

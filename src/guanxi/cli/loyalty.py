@@ -67,3 +67,35 @@ def evaluate_tiers(as_json: bool = typer.Option(False, "--json")) -> None:
     result = tiers.evaluate_all(rt.factory, now=utcnow())
     rt.dispose()
     typer.echo(json.dumps(result) if as_json else f"{result['members']} members, {result['changed']} changed")
+
+
+@loyalty_app.command("settle")
+def settle(partner: str = typer.Option(..., "--partner", help="the partner's code"),
+           month: str = typer.Option(..., "--month", help="YYYY-MM, in the shop's time zone (GUANXI_DEFAULT_TIMEZONE)"),
+           as_json: bool = typer.Option(False, "--json", help="print the statement as one JSON object"),
+           as_csv: bool = typer.Option(False, "--csv", help="print the statement as CSV (each earn and voucher use)")
+           ) -> None:
+    """A partner's monthly settlement: points issued and redeemed there, times the agreed value per point."""
+    from guanxi.loyalty import partners
+
+    rt = context.runtime()
+    tz = rt.settings.default_timezone
+    try:
+        with rt.factory() as session:
+            row = partners.get_partner(session, partner)
+            summary = partners.statement(session, row, month, tz)
+            lines = partners.statement_lines(session, row, month, tz) if as_csv else []
+    finally:
+        rt.dispose()
+    if as_csv:
+        typer.echo(partners.statement_csv(summary, lines), nl=False)
+    elif as_json:
+        typer.echo(json.dumps(summary, default=lambda v: v.isoformat()))
+    else:
+        cur = summary["currency"]
+        typer.echo(f"{summary['name']} ({summary['partner']}) {month}, {tz}")
+        for kind in ("issued", "redeemed"):
+            t = summary[kind]
+            typer.echo(f"{kind}: {t['points']} points in {t['count']}, {t['value_minor']} {cur} minor units")
+        typer.echo(f"net: {summary['net_minor']} {cur} minor units "
+                   + ("owed by the partner" if summary["net_minor"] >= 0 else "owed to the partner"))

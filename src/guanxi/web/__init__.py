@@ -45,6 +45,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.member",
     "guanxi.web.pages.loyalty",
     "guanxi.web.pages.loyalty_admin",  # rules, rewards, tiers, plans, reports (one menu entry)
+    "guanxi.web.pages.loyalty_partners",
     "guanxi.web.pages.service",
     "guanxi.web.pages.service_settings",
     "guanxi.web.pages.conversations",
