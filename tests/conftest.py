@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -26,6 +27,11 @@ from guanxi.tables import metadata
 
 PG_URL = os.environ.get("GUANXI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Property tests check rules, not speed: on a shared or busy machine slow data generation and slow examples
+# must not fail them (the examples and their number stay as each test sets them).
+hypothesis_settings.register_profile("guanxi", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("guanxi")
 
 
 def _pg_unavailable_reason() -> str | None:
