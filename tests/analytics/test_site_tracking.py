@@ -149,3 +149,14 @@ def test_floods_get_429_with_retry_after_per_address_and_per_site_key(tracked):
     answers = [post(client, batch(rt, ("page_view", {}), visitor=f"visitor-{i:04d}")) for i in range(3)]
     assert [a.status_code for a in answers] == [202, 202, 429]
     assert answers[2].headers["retry-after"] == "60" and "site key" in answers[2].json()["detail"]
+
+
+def test_configured_origins_are_normalised_and_bad_ones_refused_at_start():
+    from pydantic import ValidationError
+
+    from guanxi.config import Settings
+
+    assert Settings(_env_file=None, tracking_origins=["https://Shop.Example:443/", "http://127.0.0.1:8080"]
+                    ).tracking_origins == ["https://shop.example", "http://127.0.0.1:8080"]
+    with pytest.raises(ValidationError, match="GUANXI_TRACKING_ORIGINS: 'shop.example' is not an http"):
+        Settings(_env_file=None, tracking_origins=["shop.example"])
