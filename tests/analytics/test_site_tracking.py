@@ -7,7 +7,7 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from guanxi.analytics.site_tracking import site_key
 from guanxi.customers.models import CustomerEvent
