@@ -9,7 +9,7 @@ DEMO_CUSTOMERS ?= 5000
 # Two processes use both cores of the reference machine; `make test TEST_WORKERS=0` runs serially.
 TEST_WORKERS ?= 2
 
-.PHONY: run test install dev assets bench clean-data e2e
+.PHONY: run test install dev assets bench bench-lifetimes clean-data e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,17 @@ test: dev assets
 
 bench: install
 	@for script in bench/bench_*.py bench/analytics.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Guanxi's BG/NBD + Gamma-Gamma fit against the lifetimes package, in an environment of its own.
+LIFETIMES_VENV := bench/.venv-lifetimes
+$(LIFETIMES_VENV)/.installed: bench/lifetimes-requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(LIFETIMES_VENV)
+	$(LIFETIMES_VENV)/bin/pip install --quiet -r bench/lifetimes-requirements.txt
+	$(LIFETIMES_VENV)/bin/pip install --quiet -e .
+	touch $@
+
+bench-lifetimes: $(LIFETIMES_VENV)/.installed
+	$(LIFETIMES_VENV)/bin/python bench/lifetimes_compare.py
 
 clean-data:
 	rm -rf var

@@ -14,6 +14,7 @@ from guanxi.care.api import router as care_router
 from guanxi.care.journey_api import router as care_journeys_router
 from guanxi.care.tracking_api import router as care_tracking_router
 from guanxi.analytics.api import router as analytics_router
+from guanxi.analytics.site_tracking_api import router as site_tracking_router
 from guanxi.customers.duplicates_api import router as duplicates_router
 from guanxi.customers.imports_api import router as imports_router
 from guanxi.customers.shipments_api import router as shipments_router
@@ -36,6 +37,7 @@ API_ROUTERS = [staff_router, customers_router, analytics_router, privacy_router,
 API_ROUTERS.append(social_community_router)  # live sessions, communities, creators
 API_ROUTERS += [care_journeys_router, care_tracking_router]  # care journeys; /c/ tracked links and open pixel
 API_ROUTERS.append(loyalty_partners_router)  # coalition partners: staff side and the partners' own API
+API_ROUTERS.append(site_tracking_router)  # /t/guanxi.js, the site tracking snippet, and its public intake /t/events
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

@@ -59,9 +59,26 @@ class Settings(BaseSettings):
     clv_margin: float = Field(default=1.0, gt=0, le=1)  # share of spend that is profit (1.0: revenue)
     point_value_minor: float = Field(default=1.0, ge=0)  # what one loyalty point costs the shop, for the liability KPI
 
+    # The site tracking snippet (/t/guanxi.js → POST /t/events): the shop's origins that may send events
+    # (JSON list, e.g. ["https://shop.example"]; Guanxi's own origin always may), and the intake's limits.
+    tracking_origins: list[str] = Field(default_factory=list)
+    tracking_address_per_minute: int = Field(default=120, ge=1)  # requests per client address
+    tracking_site_per_minute: int = Field(default=6000, ge=1)  # requests per site key
+    tracking_body_bytes: int = Field(default=16_384, ge=1024, le=1_048_576)
+
     smtp_host: str | None = Field(default=None, description="SMTP server for member sign-in codes")
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "guanxi@localhost"
+
+    @field_validator("tracking_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        from guanxi.analytics.site_tracking import origin_of  # here: it imports the customer models
+
+        try:
+            return [origin_of(v) for v in value]
+        except ValueError as exc:
+            raise ValueError(f"GUANXI_TRACKING_ORIGINS: {exc} (write them like https://shop.example)") from None
 
     @field_validator("database_url")
     @classmethod

@@ -155,3 +155,61 @@ def test_heavy_buyers_over_long_horizons_stay_finite():
     for params in (PUBLISHED, BgNbdParams(2.0, 0.5, 3.0, 1.0)):  # the second hits SciPy's integer branch
         expected = bgnbd.expected_purchases(params, 260.0, x, np.full_like(x, 52.0), np.full_like(x, 52.0))
         assert np.all(np.isfinite(expected)) and np.all(np.diff(expected) > 0)
+
+
+def paper_log_likelihood(params, x, t_x, T):
+    """Each customer's log-likelihood straight from the paper's two terms, no grouping at all."""
+    from scipy.special import betaln, gammaln
+
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
+    active = betaln(a, b + x) - (r + x) * np.log(alpha + T)
+    left = betaln(a + 1, np.maximum(b + x - 1, 1e-12)) - (r + x) * np.log(alpha + t_x)
+    return common + np.where(x > 0, np.logaddexp(active, left), active)
+
+
+def test_condensed_likelihood_equals_the_sum_over_customers(cdnow_sample):
+    """The fit evaluates distinct (x, t_x, T) triples with counts; CDNOW_sample has many
+    duplicates (all non-repeaters of one first-purchase day), and the total must not change."""
+    s = cdnow_sample
+    condensed = bgnbd._Customers(s.frequency, s.recency, s.age)
+    assert len(condensed.rep_x) + len(condensed.distinct_T) < len(s) / 2  # it did condense
+    for params in (PUBLISHED, BgNbdParams(3.0, 0.2, 0.05, 40.0)):
+        per_customer = paper_log_likelihood(params, s.frequency, s.recency, s.age).sum()
+        ll, _ = bgnbd.log_likelihood_and_gradient(params, s.frequency, s.recency, s.age)
+        assert ll == pytest.approx(per_customer, rel=1e-12)
+
+
+def test_a_weighted_fit_equals_the_fit_on_the_repeated_rows(cdnow_sample):
+    s = cdnow_sample
+    weights = np.random.default_rng(7).integers(0, 4, len(s))  # 0 drops a row
+    weighted = bgnbd.fit_bgnbd(s.frequency, s.recency, s.age, weights=weights)
+    repeated = bgnbd.fit_bgnbd(*(np.repeat(v, weights) for v in (s.frequency, s.recency, s.age)))
+    assert weighted.customers == repeated.customers == int(weights.sum())
+    assert weighted.log_likelihood == pytest.approx(repeated.log_likelihood, rel=1e-12)
+    for name in ("r", "alpha", "a", "b"):
+        assert getattr(weighted.params, name) == pytest.approx(getattr(repeated.params, name), rel=1e-6), name
+    # ...and the weighted gradient is that of the repeated rows, away from the optimum too.
+    params = BgNbdParams(1.0, 2.0, 0.5, 3.0)
+    np.testing.assert_allclose(
+        bgnbd.log_likelihood_and_gradient(params, s.frequency, s.recency, s.age, weights=weights)[1],
+        bgnbd.log_likelihood_and_gradient(params, *(np.repeat(v, weights) for v in (s.frequency, s.recency, s.age)))[1],
+        rtol=1e-10,
+    )
+
+
+def test_fitting_copies_of_the_customers_gives_the_same_parameters(cdnow_sample):
+    """43 copies of every customer (the benchmark's million) are the same distinct triples."""
+    s = cdnow_sample
+    once = bgnbd.fit_bgnbd(s.frequency, s.recency, s.age)
+    many = bgnbd.fit_bgnbd(*(np.tile(v, 43) for v in (s.frequency, s.recency, s.age)))
+    assert many.customers == 43 * once.customers
+    assert many.log_likelihood == pytest.approx(43 * once.log_likelihood, rel=1e-12)
+    for name in ("r", "alpha", "a", "b"):
+        assert getattr(many.params, name) == pytest.approx(getattr(once.params, name), rel=1e-6), name
+
+
+@pytest.mark.parametrize("weights, complaint", [([1, -1], "not negative"), ([1, np.nan], "finite"), ([1], "one per row")])
+def test_rejects_bad_weights(weights, complaint):
+    with pytest.raises(ValueError, match=complaint):
+        bgnbd.fit_bgnbd([0, 1], [0, 2], [4, 4], weights=weights)

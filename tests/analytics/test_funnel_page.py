@@ -53,3 +53,15 @@ def test_customer_360_shows_traits_and_potential(runtime, staff_client):
     zh = staff_client("operations", locale="zh-CN").get(f"/customers/{ids[1000]}").text
     assert "特征与潜力" in zh and "的订单使用了优惠" in zh and "TEA-9 每 14 天" in zh
     assert 'id="customer-traits"' not in staff_client("analyst").get(f"/customers/{ids[1000]}").text
+
+
+def test_funnel_page_shows_the_tracking_snippet_with_the_site_key(runtime, staff_client):
+    from guanxi.analytics.site_tracking import site_key
+
+    html = staff_client("analyst").get("/analytics/funnel").text
+    key = site_key(runtime.secrets.session_secret)
+    assert f"<code data-site-key>{key}</code>" in html
+    assert f'src=&#34;http://testserver/t/guanxi.js&#34; data-site=&#34;{key}&#34;' in html  # escaped, copyable
+    assert "No shop site is allowed to send events yet" in html  # no GUANXI_TRACKING_ORIGINS in these tests
+    zh = staff_client("analyst", locale="zh-CN").get("/analytics/funnel").text
+    assert "店铺网站的跟踪代码" in zh and "尚未允许任何店铺网站发送事件" in zh

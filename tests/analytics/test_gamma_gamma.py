@@ -65,3 +65,35 @@ def test_recovers_its_own_parameters_from_simulation():
 def test_refuses_an_infinite_population_mean():
     with pytest.raises(ValueError, match="q = 0.5"):
         gamma_gamma.expected_spend(GammaGammaParams(1.0, 0.5, 1.0), [1], [10.0])
+
+
+def test_condensed_likelihood_equals_the_sum_over_customers(cdnow_sample):
+    """The fit evaluates distinct (x, mean spend) pairs with counts; the total must be the
+    per-customer density of the paper summed over every repeater."""
+    from scipy.special import gammaln
+
+    s = cdnow_sample
+    x, m = s.frequency[s.frequency > 0], s.monetary[s.frequency > 0]
+    x, m = np.r_[x, x[:100]], np.r_[m, m[:100]]  # duplicates, so that some pairs carry weight 2
+    for params in (PUBLISHED, GammaGammaParams(0.3, 20.0, 400.0)):
+        p, q, g = params.p, params.q, params.gamma
+        per_customer = (gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(g) + p * x * np.log(x)
+                        + (p * x - 1) * np.log(m) - (p * x + q) * np.log(g + m * x))
+        ll, _ = gamma_gamma.log_likelihood_and_gradient(params, x, m)
+        assert ll == pytest.approx(per_customer.sum(), rel=1e-12)
+
+
+def test_a_weighted_fit_equals_the_fit_on_the_repeated_rows(cdnow_sample):
+    s = cdnow_sample
+    weights = np.random.default_rng(11).integers(0, 4, len(s))
+    weighted = gamma_gamma.fit_gamma_gamma(s.frequency, s.monetary, weights=weights)
+    repeated = gamma_gamma.fit_gamma_gamma(np.repeat(s.frequency, weights), np.repeat(s.monetary, weights))
+    assert weighted.customers == repeated.customers == int(weights[(s.frequency > 0) & (s.monetary > 0)].sum())
+    assert weighted.log_likelihood == pytest.approx(repeated.log_likelihood, rel=1e-12)
+    for name in ("p", "q", "gamma"):
+        assert getattr(weighted.params, name) == pytest.approx(getattr(repeated.params, name), rel=1e-6), name
+    once = gamma_gamma.fit_gamma_gamma(s.frequency, s.monetary)
+    tiled = gamma_gamma.fit_gamma_gamma(np.tile(s.frequency, 43), np.tile(s.monetary, 43))
+    assert tiled.customers == 43 * once.customers
+    for name in ("p", "q", "gamma"):
+        assert getattr(tiled.params, name) == pytest.approx(getattr(once.params, name), rel=1e-6), name

@@ -25,7 +25,7 @@ from dataclasses import astuple, dataclass
 import numpy as np
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
-from guanxi.analytics.log_space import Fit, maximize_log_likelihood
+from guanxi.analytics.log_space import Fit, distinct_rows, maximize_log_likelihood
 
 
 @dataclass(frozen=True)
@@ -39,18 +39,22 @@ class BgNbdParams:
 BgNbdFit = Fit[BgNbdParams]
 
 
-def fit_bgnbd(frequency, recency, age, *, start: BgNbdParams | None = None) -> BgNbdFit:
-    """Maximum-likelihood BG/NBD parameters for the customers (x, t_x, T)."""
-    customers = _Customers(frequency, recency, age)
+def fit_bgnbd(frequency, recency, age, *, weights=None, start: BgNbdParams | None = None) -> BgNbdFit:
+    """Maximum-likelihood BG/NBD parameters for the customers (x, t_x, T).
+
+    ``weights``: how many customers each row stands for (default 1 each), so a shop can pass
+    its (x, t_x, T) table already condensed; the fit is the same as on the rows repeated.
+    """
+    customers = _Customers(frequency, recency, age, weights)
     if customers.n == 0:
         raise ValueError("cannot fit BG/NBD without customers")
-    first_guess = start or BgNbdParams(1.0, 1.0, 1.0, 1.0)
-    return maximize_log_likelihood(customers.log_likelihood_and_gradient, first_guess, customers.n)
+    return maximize_log_likelihood(customers.log_likelihood_and_gradient, start or customers.first_guess(),
+                                   customers.n)
 
 
-def log_likelihood_and_gradient(params: BgNbdParams, frequency, recency, age) -> tuple[float, np.ndarray]:
+def log_likelihood_and_gradient(params: BgNbdParams, frequency, recency, age, *, weights=None) -> tuple[float, np.ndarray]:
     """Total log-likelihood and its gradient with respect to (r, alpha, a, b)."""
-    return _Customers(frequency, recency, age).log_likelihood_and_gradient(np.array(astuple(params)))
+    return _Customers(frequency, recency, age, weights).log_likelihood_and_gradient(np.array(astuple(params)))
 
 
 def p_alive(params: BgNbdParams, frequency, recency, age) -> np.ndarray:
@@ -175,12 +179,14 @@ def _as_arrays(frequency, recency, age):
 class _Customers:
     """The data of a fit, arranged once so that each likelihood evaluation is cheap.
 
-    Terms in x alone are grouped by distinct x, the -(r+x) ln(alpha+T) term by distinct T
-    (calendar days make T take few values); only the softplus term of repeat customers is
-    evaluated customer by customer.
+    Customers are condensed to distinct (x, t_x, T) triples weighted by how many customers
+    share them: exact, since identical customers add identical terms. Terms in x alone are
+    then grouped by distinct x, the -(r+x) ln(alpha+T) term by distinct T; only the softplus
+    term is evaluated per distinct triple of repeat customers. ln(alpha+t) is taken once per
+    distinct time (t_x and T together), which with dates in days is a few hundred values.
     """
 
-    def __init__(self, frequency, recency, age):
+    def __init__(self, frequency, recency, age, weights=None):
         x, t_x, T = np.broadcast_arrays(*_as_arrays(frequency, recency, age))
         if x.ndim != 1:
             raise ValueError("frequency, recency and age must be one-dimensional")
@@ -188,13 +194,25 @@ class _Customers:
             raise ValueError("need frequency >= 0 and 0 <= recency <= age for every customer")
         if np.any((x == 0) & (t_x != 0)):
             raise ValueError("recency must be 0 for customers without repeat purchases")
-        self.n = len(x)
-        self.distinct_x, x_index, self.x_counts = np.unique(x, return_inverse=True, return_counts=True)
-        self.distinct_T, T_index, self.T_counts = np.unique(T, return_inverse=True, return_counts=True)
-        self.x_sum_by_T = np.bincount(T_index, weights=x, minlength=len(self.distinct_T))
+        (x, T, t_x), w = distinct_rows((x, T, t_x), weights)
+        self.n = float(w.sum())
+        self.distinct_x, x_index = np.unique(x, return_inverse=True)
+        self.x_counts = np.bincount(x_index, weights=w, minlength=len(self.distinct_x))
+        self.distinct_T, T_index = np.unique(T, return_inverse=True)
+        self.T_counts = np.bincount(T_index, weights=w, minlength=len(self.distinct_T))
+        self.x_sum_by_T = np.bincount(T_index, weights=w * x, minlength=len(self.distinct_T))
         repeat = x > 0
         self.rep_x_index = x_index[repeat]
-        self.rep_x, self.rep_t_x, self.rep_T = x[repeat], t_x[repeat], T[repeat]
+        self.rep_x, self.rep_w = x[repeat], w[repeat]
+        self.times, where = np.unique(np.r_[T[repeat], t_x[repeat]], return_inverse=True)
+        self.rep_T_index, self.rep_t_x_index = np.split(where, 2)
+        self.mean_x = float(w @ x) / self.n if self.n else 0.0
+        self.mean_T = float(w @ T) / self.n if self.n else 0.0
+
+    def first_guess(self) -> BgNbdParams:
+        # While active, E[x] over T is r T / alpha: with r = 1, alpha makes the rate match the
+        # data's, which puts the search near the answer's scale whatever the time unit.
+        return BgNbdParams(1.0, max(self.mean_T / max(self.mean_x, 1e-3), 1e-3), 1.0, 1.0)
 
     def log_likelihood_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         r, alpha, a, b = theta
@@ -217,16 +235,20 @@ class _Customers:
         d_alpha -= (r * self.T_counts + self.x_sum_by_T) @ (1.0 / (alpha + self.distinct_T))
 
         # softplus(D) of repeat customers; exp(-|D|) serves both softplus and sigmoid.
-        log_gap = np.log(alpha + self.rep_T) - np.log(alpha + self.rep_t_x)
+        shifted = alpha + self.times
+        log_time, inverse_time = np.log(shifted), 1.0 / shifted
+        log_gap = log_time[self.rep_T_index] - log_time[self.rep_t_x_index]
         b_x_1 = b + np.maximum(xs, 1.0) - 1.0
         log_odds = np.log(a) - np.log(b_x_1)[self.rep_x_index] + (r + self.rep_x) * log_gap
         small = np.exp(-np.abs(log_odds))
-        ll += np.maximum(log_odds, 0.0).sum() + np.log1p(small).sum()
-        s = np.where(log_odds >= 0.0, 1.0, small) / (1.0 + small)  # sigmoid(D) = d softplus / dD
-        d_r += s @ log_gap
-        d_alpha += (s * (r + self.rep_x)) @ (1.0 / (alpha + self.rep_T) - 1.0 / (alpha + self.rep_t_x))
-        d_a += s.sum() / a
-        s_by_x = np.bincount(self.rep_x_index, weights=s, minlength=len(xs))
+        ll += self.rep_w @ (np.maximum(log_odds, 0.0) + np.log1p(small))
+        # w * sigmoid(D), sigmoid(D) = d softplus / dD
+        ws = self.rep_w * np.where(log_odds >= 0.0, 1.0, small) / (1.0 + small)
+        d_r += ws @ log_gap
+        gap_slope = inverse_time[self.rep_T_index] - inverse_time[self.rep_t_x_index]
+        d_alpha += (ws * (r + self.rep_x)) @ gap_slope
+        d_a += ws.sum() / a
+        s_by_x = np.bincount(self.rep_x_index, weights=ws, minlength=len(xs))
         d_b -= s_by_x @ (1.0 / b_x_1)
 
         return float(ll), np.array([d_r, d_alpha, d_a, d_b])

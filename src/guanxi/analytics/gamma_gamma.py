@@ -20,7 +20,7 @@ from dataclasses import astuple, dataclass
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from guanxi.analytics.log_space import Fit, maximize_log_likelihood
+from guanxi.analytics.log_space import Fit, distinct_rows, maximize_log_likelihood
 
 
 @dataclass(frozen=True)
@@ -33,24 +33,25 @@ class GammaGammaParams:
 GammaGammaFit = Fit[GammaGammaParams]  # customers: the repeaters the fit used
 
 
-def fit_gamma_gamma(frequency, monetary, *, start: GammaGammaParams | None = None) -> GammaGammaFit:
+def fit_gamma_gamma(frequency, monetary, *, weights=None, start: GammaGammaParams | None = None) -> GammaGammaFit:
     """Maximum-likelihood Gamma-Gamma parameters from each customer's (x, mean spend).
 
     Customers with x = 0 or a mean spend of 0 (free orders only) are left out: the first
     carry no information about spend variation, the second have no density under the model.
-    ``gamma`` is in the unit of ``monetary``; p and q have none.
+    ``gamma`` is in the unit of ``monetary``; p and q have none. ``weights``: how many
+    customers each row stands for (default 1 each).
     """
-    spenders = _Spenders(frequency, monetary)
+    spenders = _Spenders(frequency, monetary, weights)
     if spenders.n == 0:
         raise ValueError("cannot fit Gamma-Gamma without repeat customers")
     # gamma carries the currency unit: start it at the scale of the data, not at 1.
-    first_guess = start or GammaGammaParams(1.0, 1.0, float(np.mean(spenders.m)))
+    first_guess = start or GammaGammaParams(1.0, 1.0, float(spenders.w @ spenders.m) / spenders.n)
     return maximize_log_likelihood(spenders.log_likelihood_and_gradient, first_guess, spenders.n)
 
 
-def log_likelihood_and_gradient(params: GammaGammaParams, frequency, monetary) -> tuple[float, np.ndarray]:
+def log_likelihood_and_gradient(params: GammaGammaParams, frequency, monetary, *, weights=None) -> tuple[float, np.ndarray]:
     """Total log-likelihood over repeaters and its gradient with respect to (p, q, gamma)."""
-    return _Spenders(frequency, monetary).log_likelihood_and_gradient(np.array(astuple(params)))
+    return _Spenders(frequency, monetary, weights).log_likelihood_and_gradient(np.array(astuple(params)))
 
 
 def expected_spend(params: GammaGammaParams, frequency, monetary) -> np.ndarray:
@@ -77,28 +78,34 @@ def simulate(params: GammaGammaParams, frequency, rng: np.random.Generator) -> n
 
 
 class _Spenders:
-    """Repeat customers arranged for cheap evaluations: every gamma-function term depends on
-    x alone and is summed once per distinct x; per customer only ln(gamma + m x) remains."""
+    """Repeat customers arranged for cheap evaluations: condensed to distinct (x, m) pairs
+    weighted by how many customers share them (exact: identical customers add identical
+    terms); every gamma-function term depends on x alone and is summed once per distinct x;
+    per pair only ln(gamma + m x) remains."""
 
-    def __init__(self, frequency, monetary):
+    def __init__(self, frequency, monetary, weights=None):
         x, m = np.broadcast_arrays(np.asarray(frequency, dtype=np.float64), np.asarray(monetary, dtype=np.float64))
         if np.any(x < 0) or np.any(m < 0):
             raise ValueError("frequency and monetary must not be negative")
         keep = (x > 0) & (m > 0)
-        self.x, self.m = x[keep], m[keep]
-        self.n = len(self.x)
-        self.distinct_x, self.x_counts = np.unique(self.x, return_counts=True)
+        w = None if weights is None else np.broadcast_to(np.asarray(weights, dtype=np.float64), x.shape)[keep]
+        (self.x, self.m), self.w = distinct_rows((x[keep], m[keep]), w)
+        self.n = float(self.w.sum())
+        self.distinct_x, x_index = np.unique(self.x, return_inverse=True)
+        self.x_counts = np.bincount(x_index, weights=self.w, minlength=len(self.distinct_x))
+        self.wx = self.w * self.x
         log_m = np.log(self.m)
-        self.sum_log_m = log_m.sum()
-        self.sum_x_log_xm = self.x @ (np.log(self.x) + log_m)
+        self.sum_log_m = self.w @ log_m
+        self.sum_x_log_xm = self.wx @ (np.log(self.x) + log_m)
+        self.xm = self.x * self.m
 
     def log_likelihood_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         p, q, gamma = theta
         n, xs, counts = self.n, self.distinct_x, self.x_counts
         pk = p * xs
-        spread = gamma + self.m * self.x
+        spread = gamma + self.xm
         log_spread = np.log(spread)
-        sum_log_spread, x_log_spread = log_spread.sum(), self.x @ log_spread
+        sum_log_spread, x_log_spread = self.w @ log_spread, self.wx @ log_spread
 
         ll = (
             counts @ (gammaln(pk + q) - gammaln(pk))
@@ -109,5 +116,5 @@ class _Spenders:
         psi_pkq = digamma(pk + q)
         d_p = (counts * xs) @ (psi_pkq - digamma(pk)) + self.sum_x_log_xm - x_log_spread
         d_q = counts @ psi_pkq - n * digamma(q) + n * np.log(gamma) - sum_log_spread
-        d_gamma = n * q / gamma - (p * self.x + q) @ (1.0 / spread)
+        d_gamma = n * q / gamma - (p * self.wx + q * self.w) @ (1.0 / spread)
         return float(ll), np.array([d_p, d_q, d_gamma])

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from guanxi.analytics.funnel_report import default_range, funnel_report
+from guanxi.analytics.site_tracking import site_key
 from guanxi.deps import RuntimeDep, SessionDep
 from guanxi.staff.roles import Perm
 from guanxi.web.auth import page_for
@@ -44,5 +45,14 @@ def funnel_page(request: Request, actor: page_for(Perm.analytics_read), session:
              "values": [s["customers"] for s in f["steps"]]}
     return render(request, "analytics/funnel.html", {
         "f": f, "error": error, "labels": STEP_LABELS, "start": first.isoformat(), "end": last.isoformat(),
-        "chart": json.dumps(chart),
+        "chart": json.dumps(chart), "tracking": _tracking(request, runtime),
     })
+
+
+def _tracking(request: Request, runtime) -> dict:
+    """What the shop pastes into its pages: the snippet with this instance's address and site key."""
+    key = site_key(runtime.secrets.session_secret)
+    src = str(request.base_url).rstrip("/") + "/t/guanxi.js"
+    snippet = ("<script>window.guanxi=window.guanxi||function(){(guanxi.q=guanxi.q||[]).push(arguments)};</script>\n"
+               f'<script async src="{src}" data-site="{key}"></script>')
+    return {"key": key, "snippet": snippet, "origins": runtime.settings.tracking_origins}
