@@ -19,6 +19,7 @@ from guanxi.customers.imports_api import router as imports_router
 from guanxi.customers.shipments_api import router as shipments_router
 from guanxi.customers.webhooks_api import router as webhooks_router
 from guanxi.loyalty.api import router as loyalty_router
+from guanxi.loyalty.activities_api import router as loyalty_activities_router
 from guanxi.privacy.api import router as privacy_router
 from guanxi.privacy.requests_api import router as privacy_requests_router
 from guanxi.runtime import Runtime, build_runtime
@@ -34,6 +35,7 @@ from guanxi.web import install as install_web
 API_ROUTERS = [staff_router, customers_router, analytics_router, privacy_router, privacy_requests_router, webhooks_router, shipments_router, imports_router, duplicates_router, loyalty_router, service_router, care_router, social_router, conversations_router]
 API_ROUTERS.append(social_community_router)  # live sessions, communities, creators
 API_ROUTERS += [care_journeys_router, care_tracking_router]  # care journeys; /c/ tracked links and open pixel
+API_ROUTERS.append(loyalty_activities_router)  # member events and product trials
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
