@@ -43,6 +43,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.member_signin",
     "guanxi.web.pages.member",
     "guanxi.web.pages.loyalty",
+    "guanxi.web.pages.loyalty_activities",  # member events, door check-in, product trials
     "guanxi.web.pages.service",
     "guanxi.web.pages.service_settings",
     "guanxi.web.pages.conversations",
