@@ -89,9 +89,9 @@ def audience_ids(session: Session, audience: dict) -> list[int] | None:
     return None if ids is None else sorted(ids)
 
 
-def _window(starts: dt.datetime, ends: dt.datetime, what: str) -> None:
+def _window(starts: dt.datetime, ends: dt.datetime, what: str, field: str = "ends_at") -> None:
     if ends <= starts:
-        raise Invalid(f"the {what} must end after it starts", errors=[{"loc": ["body", "ends_at"], "msg": "after start"}])
+        raise Invalid(f"the {what} must end after it starts", errors=[{"loc": ["body", field], "msg": "after start"}])
 
 
 # -- events ---------------------------------------------------------------------------------------
@@ -255,7 +255,7 @@ def member_events(session: Session, customer_id: int, now: dt.datetime) -> list[
 
 def create_trial(session: Session, actor_ref: str, *, title: str, sku: str, quantity: int, apply_from: dt.datetime,
                  apply_until: dt.datetime, audience: dict | None = None) -> ProductTrial:
-    _window(apply_from, apply_until, "application window")
+    _window(apply_from, apply_until, "application window", "apply_until")
     row = ProductTrial(title=title.strip(), sku=sku.strip(), quantity=quantity, audience=check_audience(session, audience),
                        apply_from=apply_from, apply_until=apply_until, created_at=utcnow(), created_by=actor_ref)
     session.add(row)
