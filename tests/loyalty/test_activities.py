@@ -330,3 +330,28 @@ def test_member_event_campaign_needs_an_event_id(runtime, care):
         care.campaign("member_event", {}, "x")
     with pytest.raises(Invalid, match="event_id"):
         care.campaign("member_event", {"event_id": "3"}, "x")
+
+
+def test_a_merge_moves_answers_and_applications_except_where_the_survivor_has_its_own(runtime, member):
+    from guanxi.customers import merging
+
+    survivor, merged = member(), member()
+    both, only_merged = _event(runtime), _event(runtime, title="会员日", kind="member_day")
+    trial_id = _trial(runtime)
+    _answer(runtime, both, survivor, "no")
+    _answer(runtime, both, merged, "yes")
+    _answer(runtime, only_merged, merged, "yes")
+    _apply(runtime, trial_id, merged, T0)
+    with transaction(runtime.factory) as session:
+        merge_id = merging.merge(session, survivor, merged, SYSTEM).id
+    with runtime.factory() as session:
+        assert activities.rsvp_of(session, both, survivor).answer == "no"  # the survivor's own answer stands
+        assert activities.rsvp_of(session, only_merged, survivor).answer == "yes"
+        assert activities.application_of(session, trial_id, survivor) is not None
+        assert hooks.exporters["loyalty_activities"](session, survivor)["trials"][0]["trial_id"] == trial_id
+    with transaction(runtime.factory) as session:
+        merging.unmerge(session, merge_id, SYSTEM)
+    with runtime.factory() as session:
+        assert activities.rsvp_of(session, only_merged, merged).answer == "yes"
+        assert activities.rsvp_of(session, only_merged, survivor) is None
+        assert activities.application_of(session, trial_id, merged) is not None

@@ -18,10 +18,11 @@ import datetime as dt
 import hashlib
 import hmac
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from guanxi.customers import profiles
+from guanxi.customers import hooks
 from guanxi.customers.hooks import timeline
 from guanxi.db import utcnow
 from guanxi.errors import Conflict, Forbidden, Invalid, NotFound
@@ -423,3 +424,37 @@ def activities_timeline(session, customer_id: int, limit: int) -> list[dict]:
                     "kind": f"trial_{app.status}", "summary": f"product trial {title} ({sku}): {app.status}",
                     "trial_id": app.trial_id})
     return out
+
+
+# -- export and merge -----------------------------------------------------------------------------
+
+@hooks.exporter("loyalty_activities")
+def export_activities(session: Session, customer_id: int) -> dict:
+    return {"events": [{"event_id": r.event_id, "answer": r.answer, "answered_at": r.answered_at.isoformat(),
+                        "checked_in_at": r.checked_in_at.isoformat() if r.checked_in_at else None}
+                       for r in session.scalars(select(EventRsvp).where(EventRsvp.customer_id == customer_id))],
+            "trials": [{"trial_id": a.trial_id, "status": a.status, "applied_at": a.applied_at.isoformat()}
+                       for a in session.scalars(select(TrialApplication).where(
+                           TrialApplication.customer_id == customer_id))]}
+
+
+_MOVED = {"loyalty_event_rsvps": (EventRsvp, EventRsvp.event_id),
+          "loyalty_trial_applications": (TrialApplication, TrialApplication.trial_id)}
+
+
+def _unmove_activities(session: Session, rows: dict[str, list[int]], merged_id: int) -> None:
+    for table, (model, _) in _MOVED.items():
+        if rows.get(table):
+            session.execute(update(model).where(model.id.in_(rows[table])).values(customer_id=merged_id),
+                            execution_options={"synchronize_session": False})
+
+
+@hooks.mover("loyalty_activities", _unmove_activities)
+def move_activities(session: Session, from_id: int, to_id: int) -> dict[str, list[int]]:
+    """Answers and applications join the survivor's, except for an event or trial the survivor has its own for."""
+    moved = {}
+    for table, (model, parent) in _MOVED.items():
+        own = select(parent).where(model.customer_id == to_id).scalar_subquery()
+        moved[table] = sorted(session.scalars(update(model.__table__).where(
+            model.customer_id == from_id, parent.not_in(own)).values(customer_id=to_id).returning(model.id)))
+    return moved
