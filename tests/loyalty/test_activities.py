@@ -355,3 +355,16 @@ def test_a_merge_moves_answers_and_applications_except_where_the_survivor_has_it
         assert activities.rsvp_of(session, only_merged, merged).answer == "yes"
         assert activities.rsvp_of(session, only_merged, survivor) is None
         assert activities.application_of(session, trial_id, merged) is not None
+
+
+def test_more_places_move_the_waitlist_up_and_fewer_than_taken_are_refused(runtime, member):
+    people = [member() for _ in range(4)]
+    event_id = _event(runtime, capacity=1, waitlist=True)
+    for i, cid in enumerate(people):
+        _answer(runtime, event_id, cid, now=T0 + i * dt.timedelta(minutes=1))
+    with transaction(runtime.factory) as session:
+        activities.update_event(session, event_id, capacity=3)
+    with transaction(runtime.factory) as session:
+        assert [r.answer for r in activities.rsvps(session, event_id)] == ["yes", "yes", "yes", "waitlist"]
+        with pytest.raises(Conflict, match="3 members already said yes"):
+            activities.update_event(session, event_id, capacity=2)

@@ -133,7 +133,19 @@ def update_event(session: Session, event_id: int, **fields) -> MemberEvent:
         setattr(row, key, value)
     _window(row.starts_at, row.ends_at, "event")
     session.flush()
+    _promote(session, row)
     return row
+
+
+def _promote(session: Session, row: MemberEvent) -> None:
+    """Seats free (a no, a larger capacity): the waitlist moves up in the order it answered."""
+    free = row.capacity - counts(session, row.id)[YES]
+    if free > 0:
+        for waiting in session.scalars(select(EventRsvp).where(EventRsvp.event_id == row.id,
+                                                               EventRsvp.answer == WAITLIST)
+                                       .order_by(EventRsvp.answered_at, EventRsvp.id).limit(free)):
+            waiting.answer = YES
+        session.flush()
 
 
 def events(session: Session, *, upcoming_at: dt.datetime | None = None) -> list[MemberEvent]:
@@ -198,11 +210,7 @@ def answer(session: Session, event_id: int, customer_id: int, said: str, *,
         mine.answer, mine.answered_at = given, now
     session.flush()
     if freed:
-        first = session.scalar(select(EventRsvp).where(EventRsvp.event_id == event_id, EventRsvp.answer == WAITLIST)
-                               .order_by(EventRsvp.answered_at, EventRsvp.id).limit(1))
-        if first is not None:
-            first.answer = YES
-            session.flush()
+        _promote(session, row)
     return mine
 
 
