@@ -88,3 +88,25 @@ def test_trial_applied_on_the_member_page_then_picked_and_shipped(app, client, m
 def test_door_staff_without_loyalty_set_up_rights(app, make_staff):
     staff = _staff(app, make_staff, "service")
     assert staff.get("/loyalty/events").status_code == 403
+
+
+def test_invitations_campaign_made_on_the_campaigns_page_with_the_event_number(app, make_staff, runtime):
+    now = dt.datetime.now(dt.UTC)
+    with transaction(runtime.factory) as session:
+        event_id = activities.create_event(session, "t", kind="member_day", title="Member day", place="online shop",
+                                           starts_at=now + dt.timedelta(days=2), ends_at=now + dt.timedelta(days=3),
+                                           capacity=100).id
+    staff = _staff(app, make_staff)
+    assert "/care/campaigns" in staff.get(f"/loyalty/events/{event_id}").text
+    form = {"name": "Invite", "trigger": "member_event", "channel": "email", "template": "invite",
+            "purpose": "marketing"}
+    missing = post_form(staff, "/care/campaigns", "/care/campaigns", form)
+    assert missing.status_code == 422 and "event_id" in missing.text
+    made = post_form(staff, "/care/campaigns", "/care/campaigns", {**form, "days": str(event_id)},
+                     follow_redirects=False)
+    assert made.status_code == 303
+    from guanxi.care import campaigns
+
+    with runtime.factory() as session:
+        row = campaigns.get_campaign(session, int(made.headers["location"].rsplit("/", 1)[1]))
+        assert row.trigger == "member_event" and row.params == {"event_id": event_id}

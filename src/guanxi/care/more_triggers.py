@@ -240,11 +240,6 @@ def trial_review(r: Run) -> Iterator[Chosen]:
                                                               "title": title})
 
 
-def _positive_id(value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError("event_id is the id of a member event (a positive integer)")
-
-
 offers.register("bundle", Bundle())
 register("tier_upgrade", Kind({"days": (0, 0, 60)}, tier_upgrade))
 register("points_expiring", Kind({"days": (7, 1, 90)}, points_expiring))
@@ -254,5 +249,6 @@ register("anniversary", Kind({"days_before": (0, 0, 60)}, anniversary, {"field":
 register("refill", Kind({"days_before": (3, 0, 60), "min_repeats": (3, 1, 100)}, refill))
 register("churn_risk", Kind({"threshold": (70, 1, 99)}, churn_risk, {"measure": _measure}))
 register("winback_ladder", Kind({}, winback_ladder, {"offers": _ladder}, ("offers",)))
-register("member_event", Kind({}, member_event, {"event_id": _positive_id}, ("event_id",)))
+# event_id is an integer param (no default: 0 is out of range), so the campaign form's number field sets it
+register("member_event", Kind({"event_id": (0, 1, 2**31 - 1)}, member_event))
 register("trial_review", Kind({"days": (3, 0, 60)}, trial_review))
