@@ -57,6 +57,7 @@ def test_event_created_answered_and_checked_in_once(app, client, make_staff, mai
         assert store.balance_of(session, customer_id)["available"] == 30
     timeline = staff.get(f"/customers/{customer_id}").text
     assert "attended Tea tasting" in timeline
+    assert 'data-section="activities"' in timeline and f'href="/loyalty/events/{event_id}"' in timeline
 
 
 def test_trial_applied_on_the_member_page_then_picked_and_shipped(app, client, make_staff, mailbox, seed_customer,

@@ -411,6 +411,18 @@ def member_trials(session: Session, customer_id: int, now: dt.datetime
     return out
 
 
+def of_customer(session: Session, customer_id: int, limit: int = 20) -> dict:
+    """The customer's answers (with the event) and trial applications (with the trial), newest first."""
+    answers = session.execute(select(EventRsvp, MemberEvent).join(MemberEvent, MemberEvent.id == EventRsvp.event_id)
+                              .where(EventRsvp.customer_id == customer_id)
+                              .order_by(MemberEvent.starts_at.desc()).limit(limit)).all()
+    applied = session.execute(select(TrialApplication, ProductTrial)
+                              .join(ProductTrial, ProductTrial.id == TrialApplication.trial_id)
+                              .where(TrialApplication.customer_id == customer_id)
+                              .order_by(TrialApplication.applied_at.desc()).limit(limit)).all()
+    return {"events": [tuple(r) for r in answers], "trials": [tuple(r) for r in applied]}
+
+
 # -- the customer's timeline ----------------------------------------------------------------------
 
 @timeline("loyalty_activities")

@@ -229,6 +229,12 @@ def mark(trial_id: int, application_id: int, step: str, request: Request, actor:
     return RedirectResponse(f"/loyalty/trials/{trial_id}", status_code=303)
 
 
+@sections.customer_section("activities", N_("Events and trials"), "loyalty/_customer_activities.html",
+                           perm=Perm.customers_read, order=22)
+def customer_activities(session, runtime, customer_id: int) -> dict:
+    return {**activities.of_customer(session, customer_id), "answers": ANSWER_LABELS, "labels": APPLICATION_LABELS}
+
+
 # -- the member page ------------------------------------------------------------------------------
 
 @sections.member_section("activities", N_("Events and trials"), "loyalty/_member_activities.html", order=25)
