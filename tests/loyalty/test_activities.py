@@ -340,10 +340,11 @@ def test_a_merge_moves_answers_and_applications_except_where_the_survivor_has_it
     trial_id = _trial(runtime)
     _answer(runtime, both, survivor, "no")
     _answer(runtime, both, merged, "yes")
-    _answer(runtime, only_merged, merged, "yes")
+    token = _answer(runtime, only_merged, merged, "yes")[1]
     _apply(runtime, trial_id, merged, T0)
     with transaction(runtime.factory) as session:
         merge_id = merging.merge(session, survivor, merged, SYSTEM).id
+    assert _check_in(runtime, only_merged, token).customer_id == survivor  # the ticket survives the merge
     with runtime.factory() as session:
         assert activities.rsvp_of(session, both, survivor).answer == "no"  # the survivor's own answer stands
         assert activities.rsvp_of(session, only_merged, survivor).answer == "yes"

@@ -215,12 +215,13 @@ def answer(session: Session, event_id: int, customer_id: int, said: str, *,
 
 
 def ticket(secret: str, rsvp: EventRsvp) -> str:
-    """The RSVP's ticket: its id and an HMAC over id, event and member (what the QR code carries)."""
-    return f"{rsvp.id}-{_signature(secret, rsvp.id, rsvp.event_id, rsvp.customer_id)}"
+    """The RSVP's ticket: its id and an HMAC over id and event (what the QR code carries). The member is the
+    RSVP row's, so a ticket stays valid when the profile is merged into another one."""
+    return f"{rsvp.id}-{_signature(secret, rsvp.id, rsvp.event_id)}"
 
 
-def _signature(secret: str, rsvp_id: int, event_id: int, customer_id: int) -> str:
-    message = f"loyalty-rsvp\x00{rsvp_id}\x00{event_id}\x00{customer_id}".encode()
+def _signature(secret: str, rsvp_id: int, event_id: int) -> str:
+    message = f"loyalty-rsvp\x00{rsvp_id}\x00{event_id}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
@@ -231,8 +232,7 @@ def check_in(session: Session, secret: str, event_id: int, token: str, actor_ref
     row = event(session, event_id, lock=True)
     rsvp_id, _, signature = token.strip().partition("-")
     rsvp = session.get(EventRsvp, int(rsvp_id), with_for_update=True) if rsvp_id.isdigit() else None
-    if rsvp is None or not hmac.compare_digest(signature, _signature(secret, rsvp.id, rsvp.event_id,
-                                                                     rsvp.customer_id)):
+    if rsvp is None or not hmac.compare_digest(signature, _signature(secret, rsvp.id, rsvp.event_id)):
         raise Invalid("not a ticket of ours: check the code or type it in", errors=[{"loc": ["body", "token"],
                                                                                     "msg": "invalid"}])
     if rsvp.event_id != event_id:
