@@ -21,6 +21,7 @@ from guanxi.customers.shipments_api import router as shipments_router
 from guanxi.customers.webhooks_api import router as webhooks_router
 from guanxi.loyalty.api import router as loyalty_router
 from guanxi.loyalty.partners_api import router as loyalty_partners_router
+from guanxi.loyalty.activities_api import router as loyalty_activities_router
 from guanxi.privacy.api import router as privacy_router
 from guanxi.privacy.requests_api import router as privacy_requests_router
 from guanxi.runtime import Runtime, build_runtime
@@ -38,6 +39,7 @@ API_ROUTERS.append(social_community_router)  # live sessions, communities, creat
 API_ROUTERS += [care_journeys_router, care_tracking_router]  # care journeys; /c/ tracked links and open pixel
 API_ROUTERS.append(loyalty_partners_router)  # coalition partners: staff side and the partners' own API
 API_ROUTERS.append(site_tracking_router)  # /t/guanxi.js, the site tracking snippet, and its public intake /t/events
+API_ROUTERS.append(loyalty_activities_router)  # member events and product trials
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

@@ -91,7 +91,7 @@ def message_context(session: Session, cipher: PiiCipher, customer_id: int, *, sh
     return {
         "customer": customer,
         "offer": {**EMPTY_OFFER, **(offer or {})},
-        "occasion": {"key": "", "date": "", **(occasion or {})},
+        "occasion": {"key": "", "date": "", "time": "", "title": "", "link": "", **(occasion or {})},
         "order": {**EMPTY_ORDER, **(order or {})},
         "products": products,
         "shop": {"name": shop_name},

@@ -207,6 +207,39 @@ class Bundle:
                 "points": sum(g["points"] for g in given), "expires": next((g["expires"] for g in given if g["expires"]), "")}
 
 
+def member_event(r: Run) -> Iterator[Chosen]:
+    """Invitations: the event's audience, once per member (period `event:<id>`), until the event starts."""
+    from guanxi.loyalty import activities
+
+    try:
+        row = activities.event(r.session, r.params["event_id"])
+    except GuanxiError:  # deleted or never there: nobody to invite
+        return
+    if row.status != "open" or r.now >= row.starts_at:
+        return
+    ids = activities.audience_ids(r.session, row.audience)
+    zones = dict(facts.matching(r.session)) if ids is None else trigger_facts.zones_of(r.session, ids)
+    link = f"{r.care.public_url.rstrip('/')}/m/#activities"
+    for cid, tz in zones.items():
+        local = row.starts_at.astimezone(zone(tz))
+        yield Chosen(cid, f"event:{row.id}", occasion={
+            "key": "member_event", "date": local.date().isoformat(), "time": local.strftime("%H:%M"),
+            "title": row.title, "link": link})
+
+
+def trial_review(r: Run) -> Iterator[Chosen]:
+    """A review request `days` after a trial parcel was delivered, once per participant and trial."""
+    from guanxi.loyalty import activities
+
+    days = r.params.get("days", 3)
+    delivered = activities.delivered_between(r.session, r.now - (days + GRACE_DAYS + 1) * DAY, r.now + DAY)
+    zones = trigger_facts.zones_of(r.session, [cid for cid, _, _, _ in delivered])
+    for cid, trial_id, title, at in delivered:
+        if cid in zones and (day := _recent(r, at, zones[cid], days)):
+            yield Chosen(cid, f"trial:{trial_id}", occasion={"key": "trial_review", "date": day.isoformat(),
+                                                              "title": title})
+
+
 offers.register("bundle", Bundle())
 register("tier_upgrade", Kind({"days": (0, 0, 60)}, tier_upgrade))
 register("points_expiring", Kind({"days": (7, 1, 90)}, points_expiring))
@@ -216,3 +249,6 @@ register("anniversary", Kind({"days_before": (0, 0, 60)}, anniversary, {"field":
 register("refill", Kind({"days_before": (3, 0, 60), "min_repeats": (3, 1, 100)}, refill))
 register("churn_risk", Kind({"threshold": (70, 1, 99)}, churn_risk, {"measure": _measure}))
 register("winback_ladder", Kind({}, winback_ladder, {"offers": _ladder}, ("offers",)))
+# event_id is an integer param (no default: 0 is out of range), so the campaign form's number field sets it
+register("member_event", Kind({"event_id": (0, 1, 2**31 - 1)}, member_event))
+register("trial_review", Kind({"days": (3, 0, 60)}, trial_review))

@@ -59,7 +59,8 @@ class CampaignWrite(StrictModel):
     purpose: Literal["marketing", "service"] = "marketing"
     trigger: Literal["birthday", "holiday", "order_followup", "first_order", "winback", "stuck_shipment",
                      "tier_upgrade", "points_expiring", "abandoned_cart", "ticket_resolved", "anniversary", "refill",
-                     "churn_risk", "winback_ladder", "segment_entered", "segment_left"] | None = None
+                     "churn_risk", "winback_ladder", "segment_entered", "segment_left", "member_event",
+                     "trial_review"] | None = None
     params: dict[str, Any] = {}
     audience: dict[str, Any] = {}
     channels: Annotated[list[Channel], Field(min_length=1, max_length=4)]

@@ -360,3 +360,72 @@ class CouponUse(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     free_shipping: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MemberEvent(Base):
+    """A member event (member day, product trial day, meet-up, live Q&A) for an audience of a segment or tiers."""
+
+    __tablename__ = "loyalty_member_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))        # member_day | product_trial | meetup | live_qa
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str | None] = mapped_column(String(300))
+    link: Mapped[str | None] = mapped_column(String(500))
+    capacity: Mapped[int] = mapped_column(Integer)
+    waitlist: Mapped[bool] = mapped_column(Boolean, default=False)
+    audience: Mapped[dict] = mapped_column(JsonType, default=dict)  # {} | {"segment_id": n} | {"tiers": [...]}
+    points: Mapped[int] = mapped_column(Integer, default=0)         # credited once on attendance
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | cancelled
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="system")
+
+
+class EventRsvp(Base):
+    """A member's answer to an event; a yes carries the signed ticket that checks in once."""
+
+    __tablename__ = "loyalty_event_rsvps"
+    __table_args__ = (UniqueConstraint("event_id", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("loyalty_member_events.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    answer: Mapped[str] = mapped_column(String(10))  # yes | no | waitlist
+    answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class ProductTrial(Base):
+    """新品试用: a quantity of a SKU given to members picked from those who applied within the window."""
+
+    __tablename__ = "loyalty_trials"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    sku: Mapped[str] = mapped_column(String(100))
+    quantity: Mapped[int] = mapped_column(Integer)
+    audience: Mapped[dict] = mapped_column(JsonType, default=dict)
+    apply_from: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    apply_until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="system")
+
+
+class TrialApplication(Base):
+    __tablename__ = "loyalty_trial_applications"
+    __table_args__ = (UniqueConstraint("trial_id", "customer_id"), Index("ix_loyalty_trial_applications_delivered",
+                                                                         "status", "delivered_at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    trial_id: Mapped[int] = mapped_column(ForeignKey("loyalty_trials.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10))  # applied | picked | shipped | delivered
+    applied_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    picked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    picked_by: Mapped[str | None] = mapped_column(String(200))
+    shipped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

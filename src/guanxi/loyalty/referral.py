@@ -155,14 +155,7 @@ def check_payout(session: Session, mode: str, coupon_id: int | None, currency: s
 
 
 def _credit(session: Session, customer_id: int, points: int, ref: str, now: dt.datetime) -> None:
-    if points <= 0 or store.entry_by_key(session, SOURCE, ref) is not None:
-        return
-    customer = profiles.live_customer(session, customer_id)
-    account = store.open_account(session, customer.id)
-    lot = account.new_lot(points=points, earned_at=now, available_at=now,
-                          expires_at=store.expires_for(session, now, customer.timezone or "UTC"),
-                          source=SOURCE, ref=ref, rule="referral")
-    account.write([account.book.earn(lot, now=now)])
+    store.credit(session, customer_id, points, SOURCE, ref, "referral", now)
 
 
 def referrals_of(session: Session, customer_id: int) -> list[Referral]:

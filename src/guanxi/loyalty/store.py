@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from guanxi.customers import profiles
 from guanxi.db import utcnow
 from guanxi.dialect import insert_ignoring_conflicts
 from guanxi.loyalty import expiry
@@ -148,6 +149,22 @@ def open_account(session: Session, customer_id: int) -> Account:
         for row in session.scalars(select(PointLot).where(PointLot.id.in_(held))):
             account._add(row)
     return account
+
+
+def credit(session: Session, customer_id: int, points: int, source: str, ref: str, rule: str,
+           now: dt.datetime) -> bool:
+    """Earn `points` at once (a referral reward, attendance at an event), once per (source, ref)."""
+    if points <= 0 or entry_by_key(session, source, ref) is not None:
+        return False
+    customer = profiles.live_customer(session, customer_id)
+    account = open_account(session, customer.id)
+    if entry_by_key(session, source, ref) is not None:  # written while this one waited for the lock
+        return False
+    lot = account.new_lot(points=points, earned_at=now, available_at=now,
+                          expires_at=expires_for(session, now, customer.timezone or "UTC"),
+                          source=source, ref=ref, rule=rule)
+    account.write([account.book.earn(lot, now=now)])
+    return True
 
 
 def entry_by_key(session: Session, source: str, ref: str) -> PointEntry | None:

@@ -46,6 +46,7 @@ PAGE_MODULES = [
     "guanxi.web.pages.loyalty",
     "guanxi.web.pages.loyalty_admin",  # rules, rewards, tiers, plans, reports (one menu entry)
     "guanxi.web.pages.loyalty_partners",
+    "guanxi.web.pages.loyalty_activities",  # member events, door check-in, product trials
     "guanxi.web.pages.service",
     "guanxi.web.pages.service_settings",
     "guanxi.web.pages.conversations",
