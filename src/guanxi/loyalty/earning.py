@@ -26,6 +26,8 @@ from guanxi.loyalty.rules import LineFacts, MemberFacts, OrderFacts
 
 ORDER_SOURCE = "order"
 REFUND_SOURCE = "refund"
+_LOT_COLUMNS = ("customer_id", "points", "remaining", "spent", "expired", "reversed", "forfeited", "state",
+                "earned_at", "available_at", "expires_at", "source", "ref", "rule", "order_id", "details")
 
 
 class RuleBook:
@@ -112,15 +114,16 @@ def credit_batch(session: Session, orders: list[PaidOrder], rulebook: RuleBook, 
     """
     refs = [str(o.id) for o in orders]
     seen = set(session.scalars(select(PointEntry.ref).where(PointEntry.source == ORDER_SOURCE,
-                                                            PointEntry.ref.in_(refs))))
+                                                            PointEntry.ref.in_(store.inline("refs", refs)))))
     todo = [o for o in orders if str(o.id) not in seen and o.refunded_minor < o.total_minor]
     if not todo:
         return 0, 0
     cids = sorted({o.customer_id for o in todo})
     careful = set(cids) if rulebook.daily_cap else set(session.scalars(
-        select(PointBalance.customer_id).where(PointBalance.customer_id.in_(cids), PointBalance.debt > 0)))
+        select(PointBalance.customer_id).where(PointBalance.customer_id.in_(store.inline("cids", cids)),
+                                              PointBalance.debt > 0)))
     tier_of = dict(session.execute(select(TierStatus.customer_id, TierStatus.tier_code)
-                                   .where(TierStatus.customer_id.in_(cids))).all())
+                                   .where(TierStatus.customer_id.in_(store.inline("cids", cids)))).all())
     program = store.program_settings(session)
     credited = points = 0
     lots, gains = [], defaultdict(int)
@@ -133,18 +136,16 @@ def credit_batch(session: Session, orders: list[PaidOrder], rulebook: RuleBook, 
                                       rulebook.at(order.placed_at))
         if award.points <= 0:
             continue
-        ref = str(order.id)
-        lots.append({"customer_id": order.customer_id, "points": award.points, "remaining": award.points,
-                     "spent": 0, "expired": 0, "reversed": 0, "forfeited": 0, "state": "pending",
-                     "earned_at": order.placed_at, "available_at": None,
-                     "expires_at": store.expiry.expires_at(order.placed_at, order.timezone, program.expiry_policy,
-                                                           program.expiry_months),
-                     "source": ORDER_SOURCE, "ref": ref, "rule": ",".join(award.rules)[:200], "order_id": order.id,
-                     "details": {"by_sku": award.by_sku, "explanations": award.explanations}})
+        lots.append((order.customer_id, award.points, award.points, 0, 0, 0, 0, "pending", order.placed_at, None,
+                     store.expiry.expires_at(order.placed_at, order.timezone, program.expiry_policy,
+                                             program.expiry_months),
+                     ORDER_SOURCE, str(order.id), ",".join(award.rules)[:200], order.id,
+                     {"by_sku": award.by_sku, "explanations": award.explanations}))
         gains[order.customer_id] += award.points
     if lots:
-        # The earn entries are made from the lots just written: no RETURNING round trip per row.
-        session.execute(insert(PointLot.__table__), lots)
+        # Lots through the driver (COPY / executemany); the earn entries are made from the lots just
+        # written, in one INSERT ... SELECT; the balances gain in one upsert per member.
+        store.insert_rows(session, PointLot.__table__, _LOT_COLUMNS, lots)
         l, e = PointLot.__table__.c, PointEntry.__table__
         session.execute(e.insert().from_select(
             ["customer_id", "kind", "points", "source", "ref", "at", "lot_id", "order_id", "debt_change",
@@ -152,14 +153,8 @@ def credit_batch(session: Session, orders: list[PaidOrder], rulebook: RuleBook, 
             select(l.customer_id, literal("earn"), l.points, l.source, l.ref, l.earned_at, l.id, l.order_id,
                    literal(0), literal(0), literal(0), literal(0), literal({}, e.c.details.type),
                    literal(now, e.c.created_at.type))
-            .where(l.source == ORDER_SOURCE, l.ref.in_([lot["ref"] for lot in lots]))))
-        session.execute(insert_ignoring_conflicts(session, PointBalance.__table__, ["customer_id"]),
-                        [{"customer_id": c, "available": 0, "pending": 0, "locked": 0, "debt": 0, "updated_at": now}
-                         for c in gains])
-        balances = PointBalance.__table__
-        session.execute(update(balances).where(balances.c.customer_id == bindparam("cid"))
-                        .values(pending=balances.c.pending + bindparam("gain"), updated_at=now),
-                        [{"cid": c, "gain": g} for c, g in gains.items()])
+            .where(l.source == ORDER_SOURCE, l.ref.in_(store.inline("refs", [lot[12] for lot in lots])))))
+        store.add_pending(session, gains, now)
         credited += len(lots)
         points += sum(gains.values())
     if tiers.ladder(session):
