@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from fractions import Fraction
 
-from sqlalchemy import bindparam, insert, literal, select, update
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from guanxi.customers import loyalty_feed
@@ -26,6 +26,7 @@ from guanxi.loyalty.rules import LineFacts, MemberFacts, OrderFacts
 
 ORDER_SOURCE = "order"
 REFUND_SOURCE = "refund"
+EXPIRY_SOURCE = "expiry"
 _LOT_COLUMNS = ("customer_id", "points", "remaining", "spent", "expired", "reversed", "forfeited", "state",
                 "earned_at", "available_at", "expires_at", "source", "ref", "rule", "order_id", "details")
 
@@ -288,52 +289,67 @@ def release_pending(factory, *, now: dt.datetime) -> dict:
     return {"lots_released": released}
 
 
-def expire_points(factory, *, now: dt.datetime, batch: int = 5000) -> dict:
-    """Expire every lot whose time has come, a page of lots per transaction; a second run finds nothing.
+def expire_points(factory, *, now: dt.datetime, batch: int = 50_000) -> dict:
+    """Expire every lot whose time has come, in set-based statements, `batch` lots per transaction;
+    a second run finds nothing.
 
-    The page's members' balance rows are locked first, so a redemption running at the same time
-    either sees the lot expired or spends from it before it expires, never both.
+    A slice is the soonest-expiring due lots, up to the `batch`-th by (expires_at, id). Its members'
+    balance rows are locked first (in id order), so a redemption running at the same time either
+    sees a lot expired or spends from it before it expires, never both. Then, all in SQL: one
+    expire entry per lot (ref "<lot>:<expired so far>", as Book.expire_due makes it), its
+    allocation, the balances less what their pending and available lots lost, and the lots emptied.
+    Each statement after the first reads the lots through the entries just made (ids after the
+    largest before), so a lot written by someone else meanwhile is never emptied without one.
     """
     expired = points = 0
-    after = 0
-    due_lots = (select(PointLot.id, PointLot.customer_id).where(PointLot.remaining > 0, PointLot.expires_at <= now)
-                .order_by(PointLot.id))
+    lots, entries = PointLot.__table__, PointEntry.__table__
+    l, e = lots.c, entries.c
     while True:
         with factory() as session:
-            page = session.execute(due_lots.where(PointLot.id > after).limit(batch)).all()
-            if not page:
-                break
-            after = page[-1].id
-            cids = sorted({r.customer_id for r in page})
-            session.execute(select(PointBalance.customer_id).where(PointBalance.customer_id.in_(cids))
-                            .with_for_update())
-            lots = session.execute(select(PointLot.id, PointLot.customer_id, PointLot.remaining, PointLot.expired,
-                                          PointLot.expires_at, PointLot.state)
-                                   .where(PointLot.id.in_([r.id for r in page]), PointLot.remaining > 0)).all()
-            if lots:
-                entries = PointEntry.__table__
-                ids = session.execute(insert(entries).returning(entries.c.id, sort_by_parameter_order=True), [
-                    {"customer_id": l.customer_id, "kind": "expire", "points": -l.remaining, "source": "expiry",
-                     "ref": f"{l.id}:{l.expired}", "at": l.expires_at, "lot_id": l.id, "order_id": None,
-                     "debt_change": 0, "locked_change": 0, "written_off": 0, "forfeited": 0, "actor": None,
-                     "reason": None, "details": {}, "created_at": now} for l in lots]).scalars().all()
-                session.execute(insert(PointAllocation.__table__), [
-                    {"entry_id": eid, "lot_id": l.id, "points": l.remaining} for eid, l in zip(ids, lots)])
-                table = PointLot.__table__
-                session.execute(update(table).where(table.c.id == bindparam("lot"))
-                                .values(remaining=0, expired=table.c.expired + bindparam("gone"), state="expired"),
-                                [{"lot": l.id, "gone": l.remaining} for l in lots])
-                losses: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-                for l in lots:
-                    losses[l.customer_id][0 if l.state == "pending" else 1] += l.remaining
-                balances = PointBalance.__table__
-                session.execute(update(balances).where(balances.c.customer_id == bindparam("cid"))
-                                .values(pending=balances.c.pending - bindparam("p"),
-                                        available=balances.c.available - bindparam("a"), updated_at=now),
-                                [{"cid": c, "p": p, "a": a} for c, (p, a) in losses.items()])
-                expired += len(lots)
-                points += sum(l.remaining for l in lots)
+            due = [l.remaining > 0, l.expires_at <= now]
+            bound = session.execute(select(l.expires_at, l.id).where(*due).order_by(l.expires_at, l.id)
+                                    .offset(batch - 1).limit(1)).first()
+            if bound is not None:
+                due.append(or_(l.expires_at < bound.expires_at, and_(l.expires_at == bound.expires_at,
+                                                                      l.id <= bound.id)))
+            if session.get_bind().dialect.name == "postgresql":  # SQLite: the write transaction is exclusive
+                session.execute(select(PointBalance.customer_id).where(PointBalance.customer_id.in_(
+                    select(l.customer_id).where(*due))).order_by(PointBalance.customer_id).with_for_update())
+            else:  # a slice touches ~10 index pages a lot: SQLite's default 2 MB page cache thrashes
+                cache = session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+                session.connection().exec_driver_sql(f"PRAGMA cache_size={-128 * 1024}")
+            top = session.scalar(select(func.max(e.id))) or 0
+            ref = cast(l.id, String) + literal(":") + cast(l.expired, String)
+            session.execute(entries.insert().from_select(
+                ["customer_id", "kind", "points", "source", "ref", "at", "lot_id", "debt_change",
+                 "locked_change", "written_off", "forfeited", "details", "created_at"],
+                select(l.customer_id, literal("expire"), -l.remaining, literal(EXPIRY_SOURCE), ref, l.expires_at,
+                       l.id, literal(0), literal(0), literal(0), literal(0), literal({}, e.details.type),
+                       literal(now, e.created_at.type)).where(*due)))
+            # the entries just made (after `top`, by id) with their lots, still as they were
+            made = (select(e.id.label("entry_id"), l.id.label("lot_id"), l.customer_id, l.state, l.remaining)
+                    .select_from(entries.join(lots, l.id == e.lot_id))
+                    .where(e.id > top, e.kind == "expire", e.ref == ref, l.remaining > 0).subquery())
+            losses: dict[int, tuple[int, int]] = {}
+            count = lost = 0
+            for cid, state, remaining in session.execute(select(made.c.customer_id, made.c.state, made.c.remaining)):
+                p, a = losses.get(cid, (0, 0))
+                losses[cid] = (p + remaining, a) if state == "pending" else (p, a + remaining)
+                count, lost = count + 1, lost + remaining
+            if count:
+                session.execute(PointAllocation.__table__.insert().from_select(
+                    ["entry_id", "lot_id", "points"], select(made.c.entry_id, made.c.lot_id, made.c.remaining)))
+                store.take_from_balances(session, losses, now)
+                emptied = session.execute(update(lots).where(l.id.in_(select(made.c.lot_id)))
+                    .values(expired=l.expired + l.remaining, remaining=0, state="expired"))
+                if emptied.rowcount != count:  # someone wrote these lots meanwhile: try the slice again
+                    session.rollback()
+                    continue
+                expired += count
+                points += int(lost)
+            if session.get_bind().dialect.name == "sqlite":
+                session.connection().exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
             session.commit()
-        if len(page) < batch:
+        if bound is None:
             break
     return {"lots_expired": expired, "points_expired": points}

@@ -71,13 +71,28 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: It
 def add_pending(session: Session, gains: dict[int, int], now: dt.datetime) -> None:
     """Members' balances gain pending points (rows made as needed): one upsert per member, in id order."""
     p = placeholder(session)
-    dialect = session.get_bind().dialect
-    at = now if dialect.name == "postgresql" else PointBalance.__table__.c.updated_at.type.bind_processor(dialect)(now)
+    at = _bind_time(session, now)
     session.connection().exec_driver_sql(
         f"INSERT INTO loyalty_balances (customer_id, available, pending, locked, debt, updated_at) "
         f"VALUES ({p}, 0, {p}, 0, 0, {p}) ON CONFLICT (customer_id) DO UPDATE SET "
         f"pending = loyalty_balances.pending + excluded.pending, updated_at = excluded.updated_at",
         [(cid, gain, at) for cid, gain in sorted(gains.items())])
+
+
+def take_from_balances(session: Session, losses: dict[int, tuple[int, int]], now: dt.datetime) -> None:
+    """Members' balances lose (pending, available) points: one update per member, in id order."""
+    p = placeholder(session)
+    at = _bind_time(session, now)
+    session.connection().exec_driver_sql(
+        f"UPDATE loyalty_balances SET pending = pending - {p}, available = available - {p}, updated_at = {p} "
+        f"WHERE customer_id = {p}", [(lost[0], lost[1], at, cid) for cid, lost in sorted(losses.items())])
+
+
+def _bind_time(session: Session, value: dt.datetime):
+    """A datetime as the driver takes it for a UTCDateTime column (SQLite: SQLAlchemy's text form)."""
+    dialect = session.get_bind().dialect
+    return value if dialect.name == "postgresql" else PointBalance.__table__.c.updated_at.type.bind_processor(
+        dialect)(value)
 
 
 def program_settings(session: Session) -> LoyaltySettings:
