@@ -11,14 +11,13 @@ import datetime as dt
 from collections import defaultdict
 from fractions import Fraction
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select, update
+from sqlalchemy import String, and_, cast, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from guanxi.customers import loyalty_feed
 from guanxi.customers.loyalty_feed import PaidOrder, RefundFact
 from guanxi.loyalty import rules as rules_engine, store, tiers
 from guanxi.db import utcnow
-from guanxi.dialect import insert_ignoring_conflicts
 from guanxi.loyalty.models import (
     EarningRule, FeedCursor, PointAllocation, PointBalance, PointEntry, PointLot, TierStatus,
 )
@@ -232,7 +231,8 @@ def credit_paid_orders(factory, *, now: dt.datetime, batch: int = 2000) -> dict:
                 orders, scanned = loyalty_feed.paid_orders(session, after, batch, changed_since=since,
                                                             through_id=start_id if since is not None else None)
                 if orders:
-                    got = credit_batch(session, orders, RuleBook(session), now=now)
+                    with store.large_page_cache(session):
+                        got = credit_batch(session, orders, RuleBook(session), now=now)
                     credited, points = credited + got[0], points + got[1]
                 if scanned is not None:
                     after = scanned
@@ -315,40 +315,40 @@ def expire_points(factory, *, now: dt.datetime, batch: int = 50_000) -> dict:
             if session.get_bind().dialect.name == "postgresql":  # SQLite: the write transaction is exclusive
                 session.execute(select(PointBalance.customer_id).where(PointBalance.customer_id.in_(
                     select(l.customer_id).where(*due))).order_by(PointBalance.customer_id).with_for_update())
-            else:  # a slice touches ~10 index pages a lot: SQLite's default 2 MB page cache thrashes
-                cache = session.connection().exec_driver_sql("PRAGMA cache_size").scalar()
-                session.connection().exec_driver_sql(f"PRAGMA cache_size={-128 * 1024}")
-            top = session.scalar(select(func.max(e.id))) or 0
-            ref = cast(l.id, String) + literal(":") + cast(l.expired, String)
-            session.execute(entries.insert().from_select(
-                ["customer_id", "kind", "points", "source", "ref", "at", "lot_id", "debt_change",
-                 "locked_change", "written_off", "forfeited", "details", "created_at"],
-                select(l.customer_id, literal("expire"), -l.remaining, literal(EXPIRY_SOURCE), ref, l.expires_at,
-                       l.id, literal(0), literal(0), literal(0), literal(0), literal({}, e.details.type),
-                       literal(now, e.created_at.type)).where(*due)))
-            # the entries just made (after `top`, by id) with their lots, still as they were
-            made = (select(e.id.label("entry_id"), l.id.label("lot_id"), l.customer_id, l.state, l.remaining)
-                    .select_from(entries.join(lots, l.id == e.lot_id))
-                    .where(e.id > top, e.kind == "expire", e.ref == ref, l.remaining > 0).subquery())
-            losses: dict[int, tuple[int, int]] = {}
-            count = lost = 0
-            for cid, state, remaining in session.execute(select(made.c.customer_id, made.c.state, made.c.remaining)):
-                p, a = losses.get(cid, (0, 0))
-                losses[cid] = (p + remaining, a) if state == "pending" else (p, a + remaining)
-                count, lost = count + 1, lost + remaining
-            if count:
-                session.execute(PointAllocation.__table__.insert().from_select(
-                    ["entry_id", "lot_id", "points"], select(made.c.entry_id, made.c.lot_id, made.c.remaining)))
-                store.take_from_balances(session, losses, now)
-                emptied = session.execute(update(lots).where(l.id.in_(select(made.c.lot_id)))
-                    .values(expired=l.expired + l.remaining, remaining=0, state="expired"))
-                if emptied.rowcount != count:  # someone wrote these lots meanwhile: try the slice again
-                    session.rollback()
-                    continue
-                expired += count
-                points += int(lost)
-            if session.get_bind().dialect.name == "sqlite":
-                session.connection().exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+            retry = False
+            with store.large_page_cache(session):
+                top = session.scalar(select(func.max(e.id))) or 0
+                ref = cast(l.id, String) + literal(":") + cast(l.expired, String)
+                session.execute(entries.insert().from_select(
+                    ["customer_id", "kind", "points", "source", "ref", "at", "lot_id", "debt_change",
+                     "locked_change", "written_off", "forfeited", "details", "created_at"],
+                    select(l.customer_id, literal("expire"), -l.remaining, literal(EXPIRY_SOURCE), ref,
+                           l.expires_at, l.id, literal(0), literal(0), literal(0), literal(0),
+                           literal({}, e.details.type), literal(now, e.created_at.type)).where(*due)))
+                # the entries just made (after `top`, by id) with their lots, still as they were
+                made = (select(e.id.label("entry_id"), l.id.label("lot_id"), l.customer_id, l.state, l.remaining)
+                        .select_from(entries.join(lots, l.id == e.lot_id))
+                        .where(e.id > top, e.kind == "expire", e.ref == ref, l.remaining > 0).subquery())
+                losses: dict[int, tuple[int, int]] = {}
+                count = lost = 0
+                for cid, state, remaining in session.execute(select(made.c.customer_id, made.c.state,
+                                                                    made.c.remaining)):
+                    p, a = losses.get(cid, (0, 0))
+                    losses[cid] = (p + remaining, a) if state == "pending" else (p, a + remaining)
+                    count, lost = count + 1, lost + remaining
+                if count:
+                    session.execute(PointAllocation.__table__.insert().from_select(
+                        ["entry_id", "lot_id", "points"], select(made.c.entry_id, made.c.lot_id, made.c.remaining)))
+                    store.take_from_balances(session, losses, now)
+                    emptied = session.execute(update(lots).where(l.id.in_(select(made.c.lot_id)))
+                        .values(expired=l.expired + l.remaining, remaining=0, state="expired"))
+                    retry = emptied.rowcount != count
+                    if not retry:
+                        expired += count
+                        points += int(lost)
+            if retry:  # someone wrote these lots meanwhile: try the slice again
+                session.rollback()
+                continue
             session.commit()
         if bound is None:
             break

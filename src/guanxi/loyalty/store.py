@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import JSON, Table, bindparam, func, select
 from sqlalchemy.orm import Session
@@ -93,6 +94,22 @@ def _bind_time(session: Session, value: dt.datetime):
     dialect = session.get_bind().dialect
     return value if dialect.name == "postgresql" else PointBalance.__table__.c.updated_at.type.bind_processor(
         dialect)(value)
+
+
+@contextmanager
+def large_page_cache(session: Session, mib: int = 128) -> Iterator[None]:
+    """SQLite: a bigger page cache for this transaction's bulk work (a page of lots or of expiries
+    touches index pages all over million-row tables; the default 2 MB thrashes). Set back after."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    conn = session.connection()
+    before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar())
+    conn.exec_driver_sql(f"PRAGMA cache_size={-1024 * mib}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={before}")
 
 
 def program_settings(session: Session) -> LoyaltySettings:
