@@ -11,14 +11,13 @@ import datetime as dt
 from collections import defaultdict
 from fractions import Fraction
 
-from sqlalchemy import bindparam, insert, literal, select, update
+from sqlalchemy import String, and_, cast, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from guanxi.customers import loyalty_feed
 from guanxi.customers.loyalty_feed import PaidOrder, RefundFact
 from guanxi.loyalty import budgets, rules as rules_engine, store, tiers
 from guanxi.db import utcnow
-from guanxi.dialect import insert_ignoring_conflicts
 from guanxi.loyalty.models import (
     EarningRule, FeedCursor, PointAllocation, PointBalance, PointEntry, PointLot, TierStatus,
 )
@@ -26,6 +25,9 @@ from guanxi.loyalty.rules import LineFacts, MemberFacts, OrderFacts
 
 ORDER_SOURCE = "order"
 REFUND_SOURCE = "refund"
+EXPIRY_SOURCE = "expiry"
+_LOT_COLUMNS = ("customer_id", "points", "remaining", "spent", "expired", "reversed", "forfeited", "state",
+                "earned_at", "available_at", "expires_at", "source", "ref", "rule", "order_id", "details")
 
 
 class RuleBook:
@@ -119,15 +121,16 @@ def credit_batch(session: Session, orders: list[PaidOrder], rulebook: RuleBook, 
     """
     refs = [str(o.id) for o in orders]
     seen = set(session.scalars(select(PointEntry.ref).where(PointEntry.source == ORDER_SOURCE,
-                                                            PointEntry.ref.in_(refs))))
+                                                            PointEntry.ref.in_(store.inline("refs", refs)))))
     todo = [o for o in orders if str(o.id) not in seen and o.refunded_minor < o.total_minor]
     if not todo:
         return 0, 0
     cids = sorted({o.customer_id for o in todo})
     careful = set(cids) if rulebook.daily_cap else set(session.scalars(
-        select(PointBalance.customer_id).where(PointBalance.customer_id.in_(cids), PointBalance.debt > 0)))
+        select(PointBalance.customer_id).where(PointBalance.customer_id.in_(store.inline("cids", cids)),
+                                              PointBalance.debt > 0)))
     tier_of = dict(session.execute(select(TierStatus.customer_id, TierStatus.tier_code)
-                                   .where(TierStatus.customer_id.in_(cids))).all())
+                                   .where(TierStatus.customer_id.in_(store.inline("cids", cids)))).all())
     program = store.program_settings(session)
     spend = budgets.for_rules(session, rulebook.rows, now=now)  # campaign budgets, counted across the page
     credited = points = 0
@@ -143,18 +146,16 @@ def credit_batch(session: Session, orders: list[PaidOrder], rulebook: RuleBook, 
         spend.charge(award.budget_use)
         if award.points <= 0:
             continue
-        ref = str(order.id)
-        lots.append({"customer_id": order.customer_id, "points": award.points, "remaining": award.points,
-                     "spent": 0, "expired": 0, "reversed": 0, "forfeited": 0, "state": "pending",
-                     "earned_at": order.placed_at, "available_at": None,
-                     "expires_at": store.expiry.expires_at(order.placed_at, order.timezone, program.expiry_policy,
-                                                           program.expiry_months),
-                     "source": ORDER_SOURCE, "ref": ref, "rule": ",".join(award.rules)[:200], "order_id": order.id,
-                     "details": {"by_sku": award.by_sku, "explanations": award.explanations}})
+        lots.append((order.customer_id, award.points, award.points, 0, 0, 0, 0, "pending", order.placed_at, None,
+                     store.expiry.expires_at(order.placed_at, order.timezone, program.expiry_policy,
+                                             program.expiry_months),
+                     ORDER_SOURCE, str(order.id), ",".join(award.rules)[:200], order.id,
+                     {"by_sku": award.by_sku, "explanations": award.explanations}))
         gains[order.customer_id] += award.points
     if lots:
-        # The earn entries are made from the lots just written: no RETURNING round trip per row.
-        session.execute(insert(PointLot.__table__), lots)
+        # Lots through the driver (COPY / executemany); the earn entries are made from the lots just
+        # written, in one INSERT ... SELECT; the balances gain in one upsert per member.
+        store.insert_rows(session, PointLot.__table__, _LOT_COLUMNS, lots)
         l, e = PointLot.__table__.c, PointEntry.__table__
         session.execute(e.insert().from_select(
             ["customer_id", "kind", "points", "source", "ref", "at", "lot_id", "order_id", "debt_change",
@@ -162,14 +163,8 @@ def credit_batch(session: Session, orders: list[PaidOrder], rulebook: RuleBook, 
             select(l.customer_id, literal("earn"), l.points, l.source, l.ref, l.earned_at, l.id, l.order_id,
                    literal(0), literal(0), literal(0), literal(0), literal({}, e.c.details.type),
                    literal(now, e.c.created_at.type))
-            .where(l.source == ORDER_SOURCE, l.ref.in_([lot["ref"] for lot in lots]))))
-        session.execute(insert_ignoring_conflicts(session, PointBalance.__table__, ["customer_id"]),
-                        [{"customer_id": c, "available": 0, "pending": 0, "locked": 0, "debt": 0, "updated_at": now}
-                         for c in gains])
-        balances = PointBalance.__table__
-        session.execute(update(balances).where(balances.c.customer_id == bindparam("cid"))
-                        .values(pending=balances.c.pending + bindparam("gain"), updated_at=now),
-                        [{"cid": c, "gain": g} for c, g in gains.items()])
+            .where(l.source == ORDER_SOURCE, l.ref.in_(store.inline("refs", [lot[12] for lot in lots])))))
+        store.add_pending(session, gains, now)
         credited += len(lots)
         points += sum(gains.values())
     spend.save()
@@ -247,7 +242,8 @@ def credit_paid_orders(factory, *, now: dt.datetime, batch: int = 2000) -> dict:
                 orders, scanned = loyalty_feed.paid_orders(session, after, batch, changed_since=since,
                                                             through_id=start_id if since is not None else None)
                 if orders:
-                    got = credit_batch(session, orders, RuleBook(session), now=now)
+                    with store.large_page_cache(session):
+                        got = credit_batch(session, orders, RuleBook(session), now=now)
                     credited, points = credited + got[0], points + got[1]
                 if scanned is not None:
                     after = scanned
@@ -304,52 +300,67 @@ def release_pending(factory, *, now: dt.datetime) -> dict:
     return {"lots_released": released}
 
 
-def expire_points(factory, *, now: dt.datetime, batch: int = 5000) -> dict:
-    """Expire every lot whose time has come, a page of lots per transaction; a second run finds nothing.
+def expire_points(factory, *, now: dt.datetime, batch: int = 50_000) -> dict:
+    """Expire every lot whose time has come, in set-based statements, `batch` lots per transaction;
+    a second run finds nothing.
 
-    The page's members' balance rows are locked first, so a redemption running at the same time
-    either sees the lot expired or spends from it before it expires, never both.
+    A slice is the soonest-expiring due lots, up to the `batch`-th by (expires_at, id). Its members'
+    balance rows are locked first (in id order), so a redemption running at the same time either
+    sees a lot expired or spends from it before it expires, never both. Then, all in SQL: one
+    expire entry per lot (ref "<lot>:<expired so far>", as Book.expire_due makes it), its
+    allocation, the balances less what their pending and available lots lost, and the lots emptied.
+    Each statement after the first reads the lots through the entries just made (ids after the
+    largest before), so a lot written by someone else meanwhile is never emptied without one.
     """
     expired = points = 0
-    after = 0
-    due_lots = (select(PointLot.id, PointLot.customer_id).where(PointLot.remaining > 0, PointLot.expires_at <= now)
-                .order_by(PointLot.id))
+    lots, entries = PointLot.__table__, PointEntry.__table__
+    l, e = lots.c, entries.c
     while True:
         with factory() as session:
-            page = session.execute(due_lots.where(PointLot.id > after).limit(batch)).all()
-            if not page:
-                break
-            after = page[-1].id
-            cids = sorted({r.customer_id for r in page})
-            session.execute(select(PointBalance.customer_id).where(PointBalance.customer_id.in_(cids))
-                            .with_for_update())
-            lots = session.execute(select(PointLot.id, PointLot.customer_id, PointLot.remaining, PointLot.expired,
-                                          PointLot.expires_at, PointLot.state)
-                                   .where(PointLot.id.in_([r.id for r in page]), PointLot.remaining > 0)).all()
-            if lots:
-                entries = PointEntry.__table__
-                ids = session.execute(insert(entries).returning(entries.c.id, sort_by_parameter_order=True), [
-                    {"customer_id": l.customer_id, "kind": "expire", "points": -l.remaining, "source": "expiry",
-                     "ref": f"{l.id}:{l.expired}", "at": l.expires_at, "lot_id": l.id, "order_id": None,
-                     "debt_change": 0, "locked_change": 0, "written_off": 0, "forfeited": 0, "actor": None,
-                     "reason": None, "details": {}, "created_at": now} for l in lots]).scalars().all()
-                session.execute(insert(PointAllocation.__table__), [
-                    {"entry_id": eid, "lot_id": l.id, "points": l.remaining} for eid, l in zip(ids, lots)])
-                table = PointLot.__table__
-                session.execute(update(table).where(table.c.id == bindparam("lot"))
-                                .values(remaining=0, expired=table.c.expired + bindparam("gone"), state="expired"),
-                                [{"lot": l.id, "gone": l.remaining} for l in lots])
-                losses: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-                for l in lots:
-                    losses[l.customer_id][0 if l.state == "pending" else 1] += l.remaining
-                balances = PointBalance.__table__
-                session.execute(update(balances).where(balances.c.customer_id == bindparam("cid"))
-                                .values(pending=balances.c.pending - bindparam("p"),
-                                        available=balances.c.available - bindparam("a"), updated_at=now),
-                                [{"cid": c, "p": p, "a": a} for c, (p, a) in losses.items()])
-                expired += len(lots)
-                points += sum(l.remaining for l in lots)
+            due = [l.remaining > 0, l.expires_at <= now]
+            bound = session.execute(select(l.expires_at, l.id).where(*due).order_by(l.expires_at, l.id)
+                                    .offset(batch - 1).limit(1)).first()
+            if bound is not None:
+                due.append(or_(l.expires_at < bound.expires_at, and_(l.expires_at == bound.expires_at,
+                                                                      l.id <= bound.id)))
+            if session.get_bind().dialect.name == "postgresql":  # SQLite: the write transaction is exclusive
+                session.execute(select(PointBalance.customer_id).where(PointBalance.customer_id.in_(
+                    select(l.customer_id).where(*due))).order_by(PointBalance.customer_id).with_for_update())
+            retry = False
+            with store.large_page_cache(session):
+                top = session.scalar(select(func.max(e.id))) or 0
+                ref = cast(l.id, String) + literal(":") + cast(l.expired, String)
+                session.execute(entries.insert().from_select(
+                    ["customer_id", "kind", "points", "source", "ref", "at", "lot_id", "debt_change",
+                     "locked_change", "written_off", "forfeited", "details", "created_at"],
+                    select(l.customer_id, literal("expire"), -l.remaining, literal(EXPIRY_SOURCE), ref,
+                           l.expires_at, l.id, literal(0), literal(0), literal(0), literal(0),
+                           literal({}, e.details.type), literal(now, e.created_at.type)).where(*due)))
+                # the entries just made (after `top`, by id) with their lots, still as they were
+                made = (select(e.id.label("entry_id"), l.id.label("lot_id"), l.customer_id, l.state, l.remaining)
+                        .select_from(entries.join(lots, l.id == e.lot_id))
+                        .where(e.id > top, e.kind == "expire", e.ref == ref, l.remaining > 0).subquery())
+                losses: dict[int, tuple[int, int]] = {}
+                count = lost = 0
+                for cid, state, remaining in session.execute(select(made.c.customer_id, made.c.state,
+                                                                    made.c.remaining)):
+                    p, a = losses.get(cid, (0, 0))
+                    losses[cid] = (p + remaining, a) if state == "pending" else (p, a + remaining)
+                    count, lost = count + 1, lost + remaining
+                if count:
+                    session.execute(PointAllocation.__table__.insert().from_select(
+                        ["entry_id", "lot_id", "points"], select(made.c.entry_id, made.c.lot_id, made.c.remaining)))
+                    store.take_from_balances(session, losses, now)
+                    emptied = session.execute(update(lots).where(l.id.in_(select(made.c.lot_id)))
+                        .values(expired=l.expired + l.remaining, remaining=0, state="expired"))
+                    retry = emptied.rowcount != count
+                    if not retry:
+                        expired += count
+                        points += int(lost)
+            if retry:  # someone wrote these lots meanwhile: try the slice again
+                session.rollback()
+                continue
             session.commit()
-        if len(page) < batch:
+        if bound is None:
             break
     return {"lots_expired": expired, "points_expired": points}

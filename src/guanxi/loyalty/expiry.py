@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 ROLLING, FIXED, NEVER = "rolling", "fixed", "never"
@@ -30,7 +31,12 @@ def expires_at(earned_at: dt.datetime, timezone: str, policy: str = ROLLING, mon
     """The instant the points earned at `earned_at` stop counting (the start of the next local day)."""
     if policy == NEVER:
         return None
-    earned_day = earned_at.astimezone(ZoneInfo(timezone)).date()
+    return _end_of(earned_at.astimezone(ZoneInfo(timezone)).date(), timezone, policy, months)
+
+
+@functools.lru_cache(maxsize=8192)
+def _end_of(earned_day: dt.date, timezone: str, policy: str, months: int) -> dt.datetime:
+    """The same for every lot earned on one local day (crediting a million orders asks ~300 times)."""
     if policy == ROLLING:
         last_day = add_months(earned_day, months)
     elif policy == FIXED:

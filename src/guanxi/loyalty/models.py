@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guanxi.db import Base, BigId, JsonType, UTCDateTime, utcnow
@@ -36,7 +36,10 @@ class LoyaltySettings(Base):
 
 class PointLot(Base):
     __tablename__ = "loyalty_lots"
-    __table_args__ = (Index("ix_loyalty_lots_state_expires", "state", "expires_at"), UniqueConstraint("source", "ref"))
+    __table_args__ = (Index("ix_loyalty_lots_state_expires", "state", "expires_at"), UniqueConstraint("source", "ref"),
+                      # the lots with points left, soonest expiry first: what the expiry job reads
+                      Index("ix_loyalty_lots_due", "expires_at", "id", sqlite_where=text("remaining > 0"),
+                            postgresql_where=text("remaining > 0")))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
