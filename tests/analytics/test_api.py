@@ -116,6 +116,38 @@ def test_recommendations_respect_personalisation_consent(runtime, client, auth):
     assert client.get(f"/api/v1/customers/{tea_buyer}/recommendations", headers=auth("analyst")).status_code == 403
 
 
+def test_recommendations_leave_out_what_is_out_of_stock(runtime, client, auth):
+    ids = _ready(runtime)
+    tea_buyer, url = ids[0], f"/api/v1/customers/{ids[0]}/recommendations"
+    first = client.get(url, headers=auth("service")).json()["items"]
+    top = first[0]["sku"]
+    shop = auth("tech")
+    reply = client.post("/api/v1/products/stock", json={"items": [{"sku": top, "stock": 0}, {"sku": "NEW-1", "stock": 5}]},
+                        headers=shop)
+    assert reply.status_code == 200, reply.text
+    assert reply.json() == {"created": 1, "updated": 1}
+    assert client.post("/api/v1/products/stock", json={"items": [{"sku": top, "stock": 0}]},
+                       headers=shop).json() == {"created": 0, "updated": 1}          # the same figure again
+    without = [i["sku"] for i in client.get(url, headers=auth("service")).json()["items"]]
+    assert top not in without and without[0] == first[1]["sku"]
+    with transaction(runtime.factory) as session:
+        consents.set_consent(session, tea_buyer, "any", "personalisation", False)
+    popular = [i["sku"] for i in client.get(url, headers=auth("service")).json()["items"]]
+    assert top not in popular
+    client.post("/api/v1/products/stock", json={"items": [{"sku": top, "stock": 3}]}, headers=shop)
+    assert top in [i["sku"] for i in client.get(url, headers=auth("service")).json()["items"]]
+
+    bad = client.post("/api/v1/products/stock", json={"items": [{"sku": "A", "stock": -1}, {"sku": "", "stock": 1}]},
+                      headers=shop)
+    assert bad.status_code == 422 and {tuple(e["loc"][-3:]) for e in bad.json()["errors"]} >= {
+        ("items", 0, "stock"), ("items", 1, "sku")}
+    twice = client.post("/api/v1/products/stock", json={"items": [{"sku": "A", "stock": 1}, {"sku": "A", "stock": 2}]},
+                        headers=shop)
+    assert twice.status_code == 422 and "appears twice" in twice.text
+    assert client.post("/api/v1/products/stock", json={"items": [{"sku": "A", "stock": 1}]},
+                       headers=auth("analyst")).status_code == 403
+
+
 def test_segment_csv_export_is_pseudonymised_for_analysts(runtime, client, auth):
     _ready(runtime)
     ops = auth("operations")

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from guanxi.analytics import recommend
-from guanxi.analytics.rec_evaluation import demo_rows, evaluate
+from guanxi.analytics.rec_evaluation import demo_rows, evaluate, evaluate_leave_last_out
 
 # tea people buy tea and cups; one person buys everything
 BUYS = [(1, "TEA"), (1, "CUP"), (2, "TEA"), (2, "CUP"), (3, "TEA"), (3, "CUP"), (4, "NUT"), (4, "PAN"),
@@ -47,3 +47,21 @@ def test_recommender_beats_popularity_on_a_time_split_of_the_demo_shop(seed):
     ours, baseline = result["recommender"], result["popularity"]
     assert ours["hit_rate@10"] > baseline["hit_rate@10"]
     assert ours["precision@10"] > baseline["precision@10"]
+
+
+def test_leave_last_out_holds_out_each_customers_last_day_only():
+    d = dt.date
+    rows = [("a", "X", "c", d(2026, 1, 1)), ("a", "Y", "c", d(2026, 2, 1)),   # a: last day brings Y
+            ("b", "X", "c", d(2026, 1, 5)), ("b", "Y", "c", d(2026, 1, 5)),   # b: one day, trains only
+            ("e", "X", "c", d(2026, 1, 2)), ("e", "X", "c", d(2026, 3, 1)),   # e: last day repeats X, no target
+            ("f", "Z", "c", d(2026, 1, 3)), ("f", "Z", "c", d(2026, 1, 9)), ("f", "W", "c", d(2026, 1, 9))]
+    result = evaluate_leave_last_out(rows, k=1)
+    assert result["protocol"] == "leave-last-out"
+    assert result["customers_evaluated"] == 2                     # a (target Y) and f (target W)
+    assert result["train_rows"] == len(rows) - 4                  # the last days of a, e and f
+    # trained: X by a, b, e; Y by b; Z by f. For a (has X) co-purchase (X→Y from b) and popularity (Y before Z
+    # on the tie) both rank Y first: a hit. For f (has Z, which nobody else bought) both fall back to X: a miss.
+    assert result["recommender"]["hit_rate@1"] == 0.5 and result["recommender"]["recall@1"] == 0.5
+    assert result["popularity"]["hit_rate@1"] == 0.5
+    again = evaluate_leave_last_out(rows + [("a", "Y", "c", d(2025, 12, 1))], k=1)
+    assert again["customers_evaluated"] == 1                      # a had bought Y before: nothing new to find

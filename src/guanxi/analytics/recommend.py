@@ -16,7 +16,7 @@ is not used to pick it).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,15 +91,17 @@ def popularity(customers, skus, categories, recent: Iterable[bool]) -> list[Popu
 
 def recommend(bought: Iterable[str], neighbours: Mapping[str, list[tuple[str, float]]],
               popularity: Mapping[str, float], n: int = 10, *,
-              popularity_weight: float = POPULARITY_WEIGHT) -> list[tuple[str, float, str]]:
-    """Top ``n`` (sku, score, reason) for someone who bought ``bought``, among ``popularity``'s products.
+              popularity_weight: float = POPULARITY_WEIGHT,
+              unavailable: Collection[str] = ()) -> list[tuple[str, float, str]]:
+    """Top ``n`` (sku, score, reason) for someone who bought ``bought``, among ``popularity``'s products,
+    leaving out what they bought and what is ``unavailable`` (out of stock).
 
     score = (summed neighbour scores) / (the best such sum) + w * popularity / (the top popularity):
     co-purchase says what goes with this customer's basket, popularity what sells now; each is
     scaled to [0, 1] so that w is a plain trade-off. The reason is "also_bought" when the
     customer's own history contributed, "popular" otherwise.
     """
-    have = set(bought)
+    have, gone = set(bought), set(unavailable)
     related: dict[str, float] = defaultdict(float)
     for sku in have:
         for other, score in neighbours.get(sku, ()):
@@ -107,16 +109,19 @@ def recommend(bought: Iterable[str], neighbours: Mapping[str, list[tuple[str, fl
     top_related = max(related.values(), default=0.0) or 1.0
     top_popular = max(popularity.values(), default=0.0) or 1.0
     scored = [(sku, related.get(sku, 0.0) / top_related + popularity_weight * pop / top_popular, sku in related)
-              for sku, pop in popularity.items() if sku not in have]
+              for sku, pop in popularity.items() if sku not in have and sku not in gone]
     scored.sort(key=lambda t: (-t[1], t[0]))
     return [(sku, round(score, 6), "also_bought" if own else "popular") for sku, score, own in scored[:n]]
 
 
-def popular_in_category(stats: list[Popularity], category: str | None, n: int = 10) -> list[str]:
-    """The most popular products of a category (the top-level part of "a/b" paths), then of the shop."""
+def popular_in_category(stats: list[Popularity], category: str | None, n: int = 10, *,
+                        unavailable: Collection[str] = ()) -> list[str]:
+    """The most popular products of a category (the top-level part of "a/b" paths), then of the shop;
+    nothing ``unavailable`` (out of stock)."""
     top = (category or "").split("/")[0]
-    in_cat = [p.sku for p in stats if top and (p.category or "").split("/")[0] == top]
-    rest = [p.sku for p in stats if p.sku not in set(in_cat)]
+    gone = set(unavailable)
+    in_cat = [p.sku for p in stats if top and (p.category or "").split("/")[0] == top and p.sku not in gone]
+    rest = [p.sku for p in stats if p.sku not in set(in_cat) and p.sku not in gone]
     return (in_cat + rest)[:n]
 
 

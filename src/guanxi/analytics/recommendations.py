@@ -19,16 +19,17 @@ def for_customer(session: Session, customer_id: int, *, limit: int = 10, categor
     """Top ``limit`` products for a customer.
 
     With consent to personalisation: neighbours of what they bought, minus what they bought,
-    topped up with popular products. Without it their history is not read at all: the reply is
+    topped up with popular products. Never what the shop says is out of stock. Without it their history is not read at all: the reply is
     the popular products of ``category`` (the page they are on), or of the shop.
     """
     cid = feed.resolve_customer(session, customer_id)
     stats = _popularity(session)
     catalogue = feed.product_catalogue(session)
     category_of = {p.sku: p.category for p in stats}
+    gone = feed.out_of_stock(session)
     if not feed.allows_personalisation(session, cid):
         picks = [(sku, 0.0, "popular_in_category" if category else "popular")
-                 for sku in recommend.popular_in_category(stats, category, limit)]
+                 for sku in recommend.popular_in_category(stats, category, limit, unavailable=gone)]
         personalised = False
     else:
         bought = {line.sku for line in feed.purchase_lines(session, customer_id=cid)}
@@ -40,7 +41,7 @@ def for_customer(session: Session, customer_id: int, *, limit: int = 10, categor
         top = (category or "").split("/")[0]
         weights = {p.sku: float(p.recent_buyers) for p in stats
                    if not top or (p.category or "").split("/")[0] == top}
-        picks = recommend.recommend(bought, neighbours, weights, limit)
+        picks = recommend.recommend(bought, neighbours, weights, limit, unavailable=gone)
         personalised = True
     items = [{"sku": sku, "name": catalogue.get(sku, ("", None))[0],
               "category": catalogue.get(sku, (None, category_of.get(sku)))[1] or category_of.get(sku),

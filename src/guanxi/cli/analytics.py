@@ -82,19 +82,27 @@ def recompute_cmd(as_of: str = typer.Option(None, "--as-of", help="score as of t
 @analytics_app.command("evaluate-recommendations")
 def evaluate_recommendations(customers: int = typer.Option(5000, min=100, max=200_000, help="demo shop size"),
                              seed: int = typer.Option(1, help="demo shop seed"),
-                             cutoff: str = typer.Option("2026-05-01", help="train on purchases up to this day"),
-                             horizon_days: int = typer.Option(90, min=1, help="test on the days after the cutoff"),
+                             protocol: str = typer.Option("time-split", help="time-split or leave-last-out"),
+                             cutoff: str = typer.Option("2026-05-01", help="time split: train on purchases up to this day"),
+                             horizon_days: int = typer.Option(90, min=1, help="time split: test on the days after the cutoff"),
                              as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
-    """Hit rate and precision@10 of the recommender against popularity, on a time split of a demo shop."""
-    from guanxi.analytics.rec_evaluation import demo_rows, evaluate
+    """Hit rate, precision and recall@10 of the recommender against popularity on a demo shop: a time split,
+    or leave-last-out (each customer's last purchase day held out)."""
+    from guanxi.analytics.rec_evaluation import demo_rows, evaluate, evaluate_leave_last_out
 
-    result = evaluate(demo_rows(customers, seed), cutoff=_date(cutoff, "--cutoff"), horizon_days=horizon_days)
+    if protocol not in ("time-split", "leave-last-out"):
+        raise typer.BadParameter("time-split or leave-last-out", param_hint="--protocol")
+    rows = demo_rows(customers, seed)
+    if protocol == "leave-last-out":
+        result = evaluate_leave_last_out(rows)
+        title = f"{result['customers_evaluated']} customers, each one's last purchase day held out"
+    else:
+        result = evaluate(rows, cutoff=_date(cutoff, "--cutoff"), horizon_days=horizon_days)
+        title = f"{result['customers_evaluated']} customers, cutoff {result['cutoff']}, next {result['horizon_days']} days"
     if as_json:
         typer.echo(json.dumps(result))
         return
-    table = Table("model", *result["recommender"].keys(),
-                  title=f"{result['customers_evaluated']} customers, cutoff {result['cutoff']}, "
-                        f"next {result['horizon_days']} days")
+    table = Table("model", *result["recommender"].keys(), title=title)
     for model in ("recommender", "popularity"):
         table.add_row(model, *(f"{v:.4f}" for v in result[model].values()))
     out.print(table)

@@ -167,6 +167,11 @@ def allows_personalisation(session: Session, customer_id: int) -> bool:
     return consents.allows(session, customer_id, "any", "personalisation")
 
 
+def out_of_stock(session: Session) -> set[str]:
+    """SKUs the shop says it has none of (stock 0); products whose stock is not tracked are available."""
+    return set(session.scalars(select(Product.sku).where(Product.stock <= 0)))
+
+
 def product_catalogue(session: Session) -> dict[str, tuple[str, str | None]]:
     """sku -> (name, category) for every product the shop has told us about."""
     return {sku: (name, cat) for sku, name, cat in session.execute(select(Product.sku, Product.name, Product.category))}

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import ValidationError
 
-from guanxi.customers import consents, events as events_service, ingest, profiles, refunds
+from guanxi.customers import consents, events as events_service, ingest, products, profiles, refunds
 from guanxi.customers.schemas import (
     BatchItemResult, BatchResults, ConsentChange, CustomerCreate, CustomerCreated, CustomerPublic,
     CustomersPage, CustomerSummary, CustomerUpdate, EventBatch, EventCreate, OrderBatch, OrderCreate,
-    OrderCreated, RefundCreate, RefundCreated,
+    OrderCreated, RefundCreate, RefundCreated, StockUpdate, StockUpdated,
 )
 from guanxi.db import commit_retrying_conflicts
 from guanxi.deps import CustomerReader, CustomerWriter, OrderWriter, RuntimeDep, SessionDep
@@ -131,6 +131,15 @@ def create_refund(order_id: IdPath, body: RefundCreate, actor: OrderWriter, sess
     session.commit()
     response.status_code = 201 if created else 200
     return RefundCreated(id=refund.id, order_id=order_id, amount_minor=refund.amount_minor, order_status=status)
+
+
+@router.post("/products/stock", response_model=StockUpdated)
+def update_stock(body: StockUpdate, actor: OrderWriter, session: SessionDep) -> StockUpdated:
+    """Units on hand for up to 1,000 SKUs (unknown SKUs become products); recommendations leave out
+    products with 0. Sending the same figures again changes nothing."""
+    result = products.set_stock(session, {item.sku: item.stock for item in body.items})
+    session.commit()
+    return StockUpdated(**result)
 
 
 @router.post("/events", response_model=BatchResults)

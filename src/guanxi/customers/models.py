@@ -93,6 +93,7 @@ class Product(Base):
     supplier: Mapped[str | None] = mapped_column(String(200))
     returnable: Mapped[bool] = mapped_column(Boolean, default=True)
     warranty_months: Mapped[int] = mapped_column(Integer, default=0)
+    stock: Mapped[int | None] = mapped_column(BigInteger)   # units on hand as the shop last said; None: not tracked
 
 
 class Order(Base):

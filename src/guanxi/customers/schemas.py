@@ -172,6 +172,31 @@ class OrderBatch(StrictModel):
     orders: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
 
 
+class StockLevel(StrictModel):
+    sku: Annotated[str, Field(min_length=1, max_length=100)]
+    stock: Annotated[StrictInt, Field(ge=0, le=1_000_000_000, description="units on hand; 0 = out of stock")]
+
+
+class StockUpdate(StrictModel):
+    """Units on hand per product, e.g. synced from the shop's inventory every few minutes."""
+
+    items: Annotated[list[StockLevel], Field(min_length=1, max_length=1000)]
+
+    @model_validator(mode="after")
+    def _one_figure_per_sku(self):
+        seen = set()
+        for i, item in enumerate(self.items):
+            if item.sku in seen:
+                raise ValueError(f"items[{i}]: SKU {item.sku!r} appears twice; send one figure per SKU")
+            seen.add(item.sku)
+        return self
+
+
+class StockUpdated(PublicModel):
+    created: int
+    updated: int
+
+
 class BatchItemResult(PublicModel):
     index: int
     status: int
