@@ -32,10 +32,45 @@ def evaluate(rows: Iterable[tuple], *, cutoff: dt.date, horizon_days: int = 90, 
             train.append((customer, sku, category, day))
         elif day <= end:
             test[customer].add(sku)
+    bought = _bought(train)
+    targets = {c: test[c] - bought[c] for c in test if bought.get(c) and test[c] - bought[c]}
+    return {"cutoff": cutoff.isoformat(), "horizon_days": horizon_days,
+            **_duel(train, bought, targets, cutoff - dt.timedelta(days=RECENT_DAYS), k)}
+
+
+def evaluate_leave_last_out(rows: Iterable[tuple], *, k: int = 10) -> dict:
+    """Leave-last-out: each customer's last purchase day is held out and everything else trains.
+
+    ``rows``: (customer, sku, category, day). A customer is evaluated when they bought on two days
+    at least and their last day brought something they had not bought before; the target is those
+    new products. Popularity's "recent" is the 90 days before the last training day. Same figures,
+    same exclusion of what was bought, as ``evaluate``.
+    """
+    rows = list(rows)
+    days: dict = defaultdict(set)
+    for customer, _, _, day in rows:
+        days[customer].add(day)
+    last = {c: max(d) for c, d in days.items() if len(d) >= 2}
+    train = [r for r in rows if last.get(r[0]) != r[3]]
+    test: dict = defaultdict(set)
+    for customer, sku, _, day in rows:
+        if last.get(customer) == day:
+            test[customer].add(sku)
+    bought = _bought(train)
+    targets = {c: test[c] - bought[c] for c in test if test[c] - bought[c]}
+    newest = max((r[3] for r in train), default=dt.date.min + dt.timedelta(days=RECENT_DAYS))
+    return {"protocol": "leave-last-out", **_duel(train, bought, targets, newest - dt.timedelta(days=RECENT_DAYS), k)}
+
+
+def _bought(train: list[tuple]) -> dict:
     bought: dict = defaultdict(set)
     for customer, sku, _, _ in train:
         bought[customer].add(sku)
-    recent_from = cutoff - dt.timedelta(days=RECENT_DAYS)
+    return bought
+
+
+def _duel(train: list[tuple], bought: dict, targets: dict, recent_from: dt.date, k: int) -> dict:
+    """Both models trained on ``train`` and scored on ``targets`` (customer -> new products)."""
     stats = recommend.popularity([r[0] for r in train], [r[1] for r in train], [r[2] for r in train],
                                  [r[3] > recent_from for r in train])
     popular = [p.sku for p in stats]
@@ -48,61 +83,9 @@ def evaluate(rows: Iterable[tuple], *, cutoff: dt.date, horizon_days: int = 90, 
     def by_popularity(have: set) -> list[str]:
         return [sku for sku in popular if sku not in have][:k]
 
-    targets = {c: test[c] - bought[c] for c in test if bought.get(c) and test[c] - bought[c]}
-    return {
-        "cutoff": cutoff.isoformat(), "horizon_days": horizon_days, "k": k,
-        "train_rows": len(train), "products": len(popular), "customers_evaluated": len(targets),
-        "recommender": _score(item_knn, bought, targets, k),
-        "popularity": _score(by_popularity, bought, targets, k),
-    }
-
-
-def evaluate_leave_last_out(rows: Iterable[tuple], *, k: int = 10) -> dict:
-    """Leave-last-out: each customer's last purchase day is held out and everything else trains.
-
-    ``rows``: (customer, sku, category, day). A customer is evaluated when they bought on two days
-    at least and their last day brought something they had not bought before; the target is those
-    new products. Popularity's "recent" is the 90 days before the last training day. Same figures,
-    same exclusion of what was bought, as ``evaluate``.
-    """
-    rows = list(rows)
-    last: dict = {}
-    for customer, _, _, day in rows:
-        if customer not in last or day > last[customer]:
-            last[customer] = day
-    days: dict = defaultdict(set)
-    for customer, _, _, day in rows:
-        days[customer].add(day)
-    held = {c for c, d in days.items() if len(d) >= 2}
-    train = [r for r in rows if not (r[0] in held and r[3] == last[r[0]])]
-    test: dict = defaultdict(set)
-    for customer, sku, _, day in rows:
-        if customer in held and day == last[customer]:
-            test[customer].add(sku)
-    bought: dict = defaultdict(set)
-    for customer, sku, _, _ in train:
-        bought[customer].add(sku)
-    newest = max((r[3] for r in train), default=None)
-    recent_from = newest - dt.timedelta(days=RECENT_DAYS) if newest else None
-    stats = recommend.popularity([r[0] for r in train], [r[1] for r in train], [r[2] for r in train],
-                                 [recent_from is not None and r[3] > recent_from for r in train])
-    popular = [p.sku for p in stats]
-    weights = {p.sku: float(p.recent_buyers) for p in stats}
-    neighbours = recommend.neighbour_map(recommend.item_pairs([r[0] for r in train], [r[1] for r in train]))
-
-    def item_knn(have: set) -> list[str]:
-        return [sku for sku, _, _ in recommend.recommend(have, neighbours, weights, k)]
-
-    def by_popularity(have: set) -> list[str]:
-        return [sku for sku in popular if sku not in have][:k]
-
-    targets = {c: test[c] - bought[c] for c in test if test[c] - bought[c]}
-    return {
-        "protocol": "leave-last-out", "k": k, "train_rows": len(train), "products": len(popular),
-        "customers_evaluated": len(targets),
-        "recommender": _score(item_knn, bought, targets, k),
-        "popularity": _score(by_popularity, bought, targets, k),
-    }
+    return {"k": k, "train_rows": len(train), "products": len(popular), "customers_evaluated": len(targets),
+            "recommender": _score(item_knn, bought, targets, k),
+            "popularity": _score(by_popularity, bought, targets, k)}
 
 
 def _score(rank: Callable[[set], list[str]], bought: dict, targets: dict, k: int) -> dict:
