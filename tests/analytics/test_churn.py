@@ -153,3 +153,13 @@ def test_same_input_same_scores():
     small = [churn.choose_model(ids, days, amounts, as_of=AS_OF, horizon_days=H, side=side, max_train_rows=120)
              for _ in range(2)]
     assert small[0] == small[1] and small[0]["auc"] != first["auc"]
+
+
+def test_boosting_takes_missing_values_and_a_feature_nobody_has_yet():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(1000, 3))
+    y = (X[:, 0] + 0.3 * rng.normal(size=1000) > 0).astype(float)
+    X[::4, 1] = np.nan      # some without a CSAT
+    X[:, 2] = np.nan        # no CSAT answered by anyone yet
+    score = churn.fit_boosting(X, y)
+    assert churn.auc(score(X), y) > 0.9 and np.isfinite(score(X)).all()
