@@ -39,7 +39,8 @@ def test_out_of_time_duel_on_cdnow_master(capsys):
     a = result["auc"]
     with capsys.disabled():
         print(f"\nCDNOW master, buys again within 90 days of 1998-03-31? AUC: P(alive) {a['p_alive']:.3f}, "
-              f"BG/NBD expected purchases {a['expected_purchases']:.3f}, gradient boosting {a['gradient_boosting']:.3f}")
+              f"BG/NBD expected purchases {a['expected_purchases']:.3f}, "
+              f"gradient boosting {a['gradient_boosting']:.3f}")
     # P(alive) is 1 for everyone without a repeat purchase, most of whom never come back: as a
     # ranking of who will buy it is worse than chance here. The supervised model must win to be used.
     assert a["p_alive"] < 0.5 < a["expected_purchases"]
@@ -97,7 +98,8 @@ def _events_side(ev_ids, ev_days, calls: list | None = None):
 def test_boosting_is_chosen_when_engagement_predicts_purchases():
     ids, days, amounts, ev_ids, ev_days = _engaged_shop()
     calls = []
-    result = churn.choose_model(ids, days, amounts, as_of=AS_OF, horizon_days=H, side=_events_side(ev_ids, ev_days, calls))
+    result = churn.choose_model(ids, days, amounts, as_of=AS_OF, horizon_days=H,
+                                side=_events_side(ev_ids, ev_days, calls))
     a = result["auc"]
     assert a["gradient_boosting"] > 0.85 and a["p_alive"] < 0.65
     assert result["use_model"] and result["features"][-1] == "events_30d"
@@ -133,8 +135,8 @@ def test_nothing_after_a_cutoff_changes_the_features_as_of_it():
     # a big purchase the day after the cutoff by everyone, and an event the day after for everyone
     later = np.full(len(ids_in), cutoff + 1)
     side_later = _events_side(np.r_[ev_ids, ids_in], np.r_[ev_days, later.astype("datetime64[D]")])
-    after = churn.snapshot(np.r_[cust, np.arange(len(ids_in))], np.r_[day, later], np.r_[amount, np.full(len(ids_in), 9e3)],
-                           cutoff, H, ids=ids_in, side=side_later)
+    after = churn.snapshot(np.r_[cust, np.arange(len(ids_in))], np.r_[day, later],
+                           np.r_[amount, np.full(len(ids_in), 9e3)], cutoff, H, ids=ids_in, side=side_later)
     assert np.array_equal(before.customers, after.customers) and np.array_equal(before.X, after.X)
     # and purchases after as_of change nothing in the result
     base = churn.choose_model(ids, days, amounts, as_of=AS_OF, horizon_days=H, side=side)

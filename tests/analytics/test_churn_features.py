@@ -1,20 +1,24 @@
 """The churn model's service and engagement features as read from the two domains (SQLite and
-PostgreSQL): per customer, as of the end of a shop day, nothing after it; and the recompute using them."""
+PostgreSQL): per customer, as of the end of a shop day, nothing after it; and the recompute and the
+`guanxi analytics churn` command using them."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from guanxi.analytics.models import ScoreRun
 from guanxi.analytics.recompute import recompute
+from guanxi.cli import _register, app
 from guanxi.customers import analytics_feed as feed
 from guanxi.customers import profiles
-from guanxi.customers.models import CustomerEvent
+from guanxi.customers.models import CustomerEvent, Order
 from guanxi.db import transaction
 from guanxi.service import reports
 from guanxi.service.models import Survey, Ticket
@@ -32,17 +36,13 @@ def _people(runtime, n: int) -> list[int]:
         return [profiles.upsert_customer(session, runtime.cipher, person(900 + i))[0] for i in range(n)]
 
 
-def _ticket(cid: int, at: dt.datetime, *, order: bool = False, source: str = "api") -> Ticket:
-    return Ticket(customer_id=cid, subject="?", created_at=at, updated_at=at, source=source,
-                  order_id=None if not order else _ORDER[0])
-
-
-_ORDER: list[int] = []
+def _ticket(cid: int, at: dt.datetime, *, order_id: int | None = None, source: str = "api") -> Ticket:
+    return Ticket(customer_id=cid, subject="?", created_at=at, updated_at=at, source=source, order_id=order_id)
 
 
 def _survey(cid: int, score: int, at: dt.datetime, kind: str = "csat") -> Survey:
-    return Survey(kind=kind, customer_id=cid, token_hash=uuid.uuid4().hex, sent_at=at, expires_at=at + dt.timedelta(days=7),
-                  answered_at=at, score=score)
+    return Survey(kind=kind, customer_id=cid, token_hash=uuid.uuid4().hex, sent_at=at,
+                  expires_at=at + dt.timedelta(days=7), answered_at=at, score=score)
 
 
 def _service(runtime, ids: list[int], as_of: dt.date) -> dict[str, list]:
@@ -54,15 +54,15 @@ def _service(runtime, ids: list[int], as_of: dt.date) -> dict[str, list]:
 def test_service_features_per_customer_as_of_a_day(runtime):
     ids = seed_shop(runtime, customers=4)
     a, b, c = _people(runtime, 3)
-    from guanxi.customers.models import Order
     with runtime.factory() as session:
-        _ORDER[:] = [session.scalars(select(Order.id).limit(1)).one()]
+        order = session.scalars(select(Order.id).limit(1)).one()
     with transaction(runtime.factory) as session:
         session.add_all([
-            _ticket(a, _at(AS_OF - dt.timedelta(days=10))), _ticket(a, _at(AS_OF - dt.timedelta(days=89)), order=True),
+            _ticket(a, _at(AS_OF - dt.timedelta(days=10))),
+            _ticket(a, _at(AS_OF - dt.timedelta(days=89)), order_id=order),   # a complaint
             _ticket(a, _at(AS_OF - dt.timedelta(days=90))),          # 91st day back: outside the 90 days
             _ticket(a, _at(AS_OF, 23)),                              # the last hour of the day counts
-            _ticket(b, _at(AS_OF - dt.timedelta(days=3)), order=True, source="survey"),  # a survey follow-up
+            _ticket(b, _at(AS_OF - dt.timedelta(days=3)), order_id=order, source="survey"),  # a survey follow-up
             _ticket(b, _at(AS_OF + dt.timedelta(days=1), 0)),        # after the day: not read
             _survey(a, 2, _at(AS_OF - dt.timedelta(days=200))), _survey(a, 5, _at(AS_OF - dt.timedelta(days=5))),
             _survey(a, 1, _at(AS_OF + dt.timedelta(days=1), 1)),     # answered after the day: not read
@@ -110,3 +110,9 @@ def test_recompute_feeds_service_and_engagement_features_to_the_churn_check(runt
                                       "carts_30d", "carts_90d", "events_90d"]
     assert set(churn["auc"]) == {"p_alive", "expected_purchases", "gradient_boosting"}
     assert stored["auc"] == churn["auc"] and "risk" not in stored
+    # the command reads the same features: the same duel, the same figures
+    _register()
+    reply = CliRunner().invoke(app, ["analytics", "churn", "--as-of", AS_OF.isoformat(), "--json"])
+    assert reply.exit_code == 0, reply.output
+    check = json.loads(reply.output.strip().splitlines()[-1])
+    assert check["auc"] == churn["auc"] and check["features"] == churn["features"]

@@ -121,7 +121,8 @@ def satisfaction(session: Session, since: dt.datetime, until: dt.datetime) -> di
 SERVICE_FEATURE_DAYS = 90
 
 
-def customer_service_features(session: Session, customer_ids, *, as_of: dt.date, timezone: str) -> dict[str, np.ndarray]:
+def customer_service_features(session: Session, customer_ids, *, as_of: dt.date,
+                              timezone: str) -> dict[str, np.ndarray]:
     """Per customer (aligned with ``customer_ids``), as of the end of the shop's day ``as_of``: tickets
     created in the last 90 days (``tickets_90d``), those of them about an order (``complaints_90d``,
     survey follow-ups left out, as in ``rates``) and the score of the latest CSAT answered by then
