@@ -28,6 +28,7 @@ from guanxi.config import Settings
 from guanxi.customers import analytics_feed as feed
 from guanxi.db import bulk_insert, utcnow
 from guanxi.money import exponent
+from guanxi.service import reports as service_reports
 
 CHUNK = 5000
 RECENT_DAYS = 90  # "popular lately" for the popularity baseline
@@ -67,7 +68,8 @@ def recompute(session: Session, settings: Settings, *, as_of: dt.date | None = N
                              clv=clv_settings(settings), models=models)
     previous = session.scalars(select(ScoreRun).order_by(ScoreRun.period.desc()).limit(1)).first()
     if models:
-        churn_check = _churn_check(log.customer_ids, log.days, log.amount_minor, as_of)
+        churn_check = _churn_check(log.customer_ids, log.days, log.amount_minor, as_of,
+                                   side=churn_side_features(session, settings.default_timezone))
         risk = churn_check.pop("risk", None)
         scores.summary["churn"] = churn_check
         model_values = _model_columns(scores, risk)
@@ -113,10 +115,18 @@ def recompute_and_sync(session: Session, settings: Settings, *, as_of: dt.date |
     return {**result, "segment_changes": membership.rebuild(session, now=now)}
 
 
-def _churn_check(ids, days, amounts, as_of: dt.date) -> dict:
+def churn_side_features(session: Session, timezone: str) -> churn.SideFeatures:
+    """The churn model's service and engagement features as of a cutoff day, read from the two domains."""
+    def side(cutoff: dt.date, customer_ids: np.ndarray) -> dict[str, np.ndarray]:
+        return {**service_reports.customer_service_features(session, customer_ids, as_of=cutoff, timezone=timezone),
+                **feed.engagement_counts(session, customer_ids, as_of=cutoff, timezone=timezone)}
+    return side
+
+
+def _churn_check(ids, days, amounts, as_of: dt.date, *, side: churn.SideFeatures | None = None) -> dict:
     """The out-of-time duel of P(alive) and the supervised model (see ``churn``)."""
     try:
-        return churn.choose_model(ids, days, amounts, as_of=as_of, horizon_days=CHURN_HORIZON_DAYS)
+        return churn.choose_model(ids, days, amounts, as_of=as_of, horizon_days=CHURN_HORIZON_DAYS, side=side)
     except (ValueError, np.linalg.LinAlgError) as exc:
         return {"use_model": False, "reason": f"the check could not run: {exc}"}
 

@@ -114,7 +114,7 @@ def churn_check(as_of: str = typer.Option(None, "--as-of", help="the day to scor
                 as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
     """Out-of-time AUC of P(alive) against the supervised churn model on the shop's orders."""
     from guanxi.analytics.churn import choose_model
-    from guanxi.analytics.recompute import today
+    from guanxi.analytics.recompute import churn_side_features, today
     from guanxi.customers.analytics_feed import purchases
 
     rt = context.runtime()
@@ -123,12 +123,13 @@ def churn_check(as_of: str = typer.Option(None, "--as-of", help="the day to scor
         with rt.factory() as session:
             rows = [(p.customer_id, p.day, p.amount_minor) for p in purchases(
                 session, timezone=rt.settings.default_timezone, currency=rt.settings.default_currency)]
+            if not rows:
+                raise Invalid("there are no paid orders to check churn on")
+            ids, days, amounts = zip(*rows)
+            result = choose_model(ids, days, amounts, as_of=day, horizon_days=horizon_days,
+                                  side=churn_side_features(session, rt.settings.default_timezone))
     finally:
         rt.dispose()
-    if not rows:
-        raise Invalid("there are no paid orders to check churn on")
-    ids, days, amounts = zip(*rows)
-    result = choose_model(ids, days, amounts, as_of=day, horizon_days=horizon_days)
     result.pop("risk", None)
     if as_json:
         typer.echo(json.dumps(result))

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import BigInteger, cast, func, select
+from sqlalchemy import BigInteger, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from guanxi.arrays import aligned
 from guanxi.customers import consents
 from guanxi.customers.models import Customer, CustomerEvent, Order, OrderLine, Product
 from guanxi.customers.profiles import live_customer
@@ -233,3 +234,31 @@ def events(session: Session, *, timezone: str, start: dt.datetime | None = None,
             kind = "purchase"
         channel = props.get("channel")
         yield EventRow(cid, kind, at.astimezone(tz), str(channel)[:40] if channel else source)
+
+
+VIEW_KINDS = ("page_view", "product_view")
+CART_KINDS = ("add_to_cart", "checkout_started")
+
+
+def engagement_counts(session: Session, customer_ids, *, as_of: dt.date, timezone: str) -> dict[str, np.ndarray]:
+    """Per customer (aligned with ``customer_ids``), events in the last 30 and 90 of the shop's days up to
+    and including ``as_of``: page and product views (``views_30d``, ``views_90d``), carts and checkouts
+    started (``carts_30d``, ``carts_90d``) and every tracked event but custom ones (``events_90d``; an
+    imported purchase is a custom event). Nothing after ``as_of`` is read: the churn model's engagement
+    features."""
+    tz = ZoneInfo(timezone)
+    until = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tz)
+    since30, since90 = until - dt.timedelta(days=30), until - dt.timedelta(days=90)
+    at, kind = CustomerEvent.occurred_at, CustomerEvent.kind
+
+    def tally(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    names = ("views_30d", "views_90d", "carts_30d", "carts_90d", "events_90d")
+    rows = session.execute(select(CustomerEvent.customer_id,
+                                  tally(kind.in_(VIEW_KINDS) & (at >= since30)), tally(kind.in_(VIEW_KINDS)),
+                                  tally(kind.in_(CART_KINDS) & (at >= since30)), tally(kind.in_(CART_KINDS)),
+                                  tally(kind != "custom"))
+                           .where(at >= since90, at < until).group_by(CustomerEvent.customer_id)).all()
+    counts = aligned(customer_ids, [r[0] for r in rows], [r[1:] for r in rows], columns=len(names))
+    return {name: counts[:, i] for i, name in enumerate(names)}

@@ -8,10 +8,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from statistics import median
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+import numpy as np
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from guanxi.arrays import aligned
 from guanxi.service.models import ServiceAgent, Survey, Ticket
 from guanxi.service.surveys import nps_score
 
@@ -113,3 +116,31 @@ def satisfaction(session: Session, since: dt.datetime, until: dt.datetime) -> di
     nps_scores = [score for kind, score in rows if kind == "nps"]
     return {"csat": _avg(csat_scores), "csat_answers": len(csat_scores),
             "nps": nps_score(nps_scores), "nps_answers": len(nps_scores)}
+
+
+SERVICE_FEATURE_DAYS = 90
+
+
+def customer_service_features(session: Session, customer_ids, *, as_of: dt.date,
+                              timezone: str) -> dict[str, np.ndarray]:
+    """Per customer (aligned with ``customer_ids``), as of the end of the shop's day ``as_of``: tickets
+    created in the last 90 days (``tickets_90d``), those of them about an order (``complaints_90d``,
+    survey follow-ups left out, as in ``rates``) and the score of the latest CSAT answered by then
+    (``last_csat``, NaN without one). Nothing after ``as_of`` is read: the churn model's service features."""
+    tz = ZoneInfo(timezone)
+    until = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tz)
+    since = until - dt.timedelta(days=SERVICE_FEATURE_DAYS)
+    complaint = case(((Ticket.order_id.is_not(None)) & (Ticket.source != "survey"), 1), else_=0)
+    tickets = session.execute(select(Ticket.customer_id, func.count(), func.sum(complaint))
+                              .where(Ticket.customer_id.is_not(None), Ticket.created_at >= since,
+                                     Ticket.created_at < until)
+                              .group_by(Ticket.customer_id)).all()
+    last: dict[int, int] = {}
+    for cid, score in session.execute(select(Survey.customer_id, Survey.score).where(
+            Survey.kind == "csat", Survey.customer_id.is_not(None), Survey.score.is_not(None),
+            Survey.answered_at < until).order_by(Survey.customer_id, Survey.answered_at, Survey.id)
+            .execution_options(yield_per=10_000)):
+        last[cid] = score
+    counts = aligned(customer_ids, [t[0] for t in tickets], [(t[1], t[2] or 0) for t in tickets], columns=2)
+    return {"tickets_90d": counts[:, 0], "complaints_90d": counts[:, 1],
+            "last_csat": aligned(customer_ids, list(last), list(last.values()), fill=np.nan)[:, 0]}
