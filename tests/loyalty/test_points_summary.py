@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from guanxi.customers import normalise, profiles
 from guanxi.customers.records import IdentityKey, PersonIn
 from guanxi.db import transaction
@@ -49,3 +51,25 @@ def test_a_member_without_points_has_an_empty_summary(runtime):
     with runtime.factory() as session:
         got = points.summary(session, cid, now=T)
     assert (got["available"], got["pending"], got["locked"], got["debt"], got["expiring"]) == (0, 0, 0, 0, [])
+
+
+def test_the_reads_of_pending_lots_and_of_a_members_expiring_points_use_their_indexes(runtime):
+    """The partial index of pending lots (0004i) serves the reads of pending lots; SQLite re-plans a
+    statement for the bound value when a partial index may apply."""
+    if runtime.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner; PostgreSQL chooses by its statistics")
+    from sqlalchemy import func, select
+
+    from guanxi.loyalty.models import PointLot
+
+    def plan(stmt):
+        with runtime.engine.connect() as conn:
+            compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+            params = [compiled.params[name] for name in compiled.positiontup]
+            return " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}",
+                                                                         tuple(params)))
+
+    assert "ix_loyalty_lots_pending" in plan(select(PointLot.id).where(PointLot.state == "pending"))
+    assert "ix_loyalty_lots_pending" in plan(select(func.sum(PointLot.remaining))
+                                             .where(PointLot.customer_id == 1, PointLot.state == "pending"))
+    assert "ix_loyalty_lots_customer_id" in plan(store._EXPIRING.params(cid=1, now=T, horizon=T + DAY))
