@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from guanxi.customers import loyalty_feed
@@ -186,10 +186,13 @@ def mark_shipped(session: Session, grant_id: int, *, now: dt.datetime | None = N
     return grant
 
 
+_GIFTS = (select(GiftGrant, Reward.name).join(Reward, Reward.id == GiftGrant.reward_id)  # built once: on every
+          .where(GiftGrant.customer_id == bindparam("cid"))                          # balance look-up
+          .order_by(GiftGrant.created_at.desc(), GiftGrant.id.desc()).limit(bindparam("limit")))
+
+
 def gifts_of(session: Session, customer_id: int, limit: int = 50) -> list[dict]:
-    rows = session.execute(select(GiftGrant, Reward.name).join(Reward, Reward.id == GiftGrant.reward_id)
-                           .where(GiftGrant.customer_id == customer_id)
-                           .order_by(GiftGrant.created_at.desc(), GiftGrant.id.desc()).limit(limit)).all()
+    rows = session.execute(_GIFTS, {"cid": customer_id, "limit": limit}).all()
     return [{"id": g.id, "rule": g.rule, "reward_id": g.reward_id, "reward": name, "period": g.period,
              "order_id": g.order_id, "status": g.status, "explanation": g.explanation, "created_at": g.created_at}
             for g, name in rows]

@@ -36,7 +36,11 @@ class LoyaltySettings(Base):
 
 class PointLot(Base):
     __tablename__ = "loyalty_lots"
-    __table_args__ = (Index("ix_loyalty_lots_state_expires", "state", "expires_at"), UniqueConstraint("source", "ref"),
+    __table_args__ = (UniqueConstraint("source", "ref"),
+                      # the pending lots only (release_pending, the pending part of balances): expiring or
+                      # spending an available lot leaves this index alone (migration 0004i)
+                      Index("ix_loyalty_lots_pending", "customer_id", sqlite_where=text("state = 'pending'"),
+                            postgresql_where=text("state = 'pending'")),
                       # the lots with points left, soonest expiry first: what the expiry job reads
                       Index("ix_loyalty_lots_due", "expires_at", "id", sqlite_where=text("remaining > 0"),
                             postgresql_where=text("remaining > 0")))

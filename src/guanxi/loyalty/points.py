@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from guanxi.customers import profiles
 from guanxi.db import utcnow
 from guanxi.errors import Conflict, Forbidden, Invalid, NotFound
-from guanxi.loyalty import coupons, expiry, gifts, store, tiers
+from guanxi.loyalty import coupons, gifts, store, tiers
 from guanxi.loyalty.models import PointEntry, Redemption, Reward
 from guanxi.privacy import audit
 from guanxi.staff.roles import GOODWILL_LIMITS, Actor
@@ -25,7 +25,7 @@ def summary(session: Session, customer_id: int, *, now: dt.datetime | None = Non
     now = now or utcnow()
     customer_id = profiles.live_customer(session, customer_id).id
     balance = store.balance_of(session, customer_id)
-    soon = expiry.expiring_soon(store.open_lots(session, customer_id), now, days)
+    soon = store.expiring_points(session, customer_id, now, days)
     return {"available": balance["available"], "pending": balance["pending"], "locked": balance["locked"],
             "debt": balance["debt"], "expiring": soon, "tier": tiers.tier_of(session, customer_id),
             "gifts": gifts.gifts_of(session, customer_id)}

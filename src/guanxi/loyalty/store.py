@@ -259,11 +259,29 @@ def entry_by_key(session: Session, source: str, ref: str) -> PointEntry | None:
     return session.scalar(select(PointEntry).where(PointEntry.source == source, PointEntry.ref == ref))
 
 
+# the two reads behind every balance look-up, built once (building and keying a statement costs more than running it)
+_BALANCE = select(PointBalance.available, PointBalance.pending, PointBalance.locked,
+                  PointBalance.debt).where(PointBalance.customer_id == bindparam("cid"))
+_EXPIRING = (select(PointLot.expires_at, func.sum(PointLot.remaining))
+             .where(PointLot.customer_id == bindparam("cid"), PointLot.remaining > 0,
+                    PointLot.expires_at > bindparam("now", type_=PointLot.expires_at.type),
+                    PointLot.expires_at <= bindparam("horizon", type_=PointLot.expires_at.type))
+             .group_by(PointLot.expires_at).order_by(PointLot.expires_at))
+
+
 def balance_of(session: Session, customer_id: int) -> dict:
-    row = session.get(PointBalance, customer_id)
+    """The cached balance, read by primary key as four integers (no ORM object to build)."""
+    row = session.execute(_BALANCE, {"cid": customer_id}).first()
     if row is None:
         return {"available": 0, "pending": 0, "locked": 0, "debt": 0}
     return {"available": row.available, "pending": row.pending, "locked": row.locked, "debt": row.debt}
+
+
+def expiring_points(session: Session, customer_id: int, now: dt.datetime, days: int) -> list[dict]:
+    """What expiry.expiring_soon() says of the member's open lots, summed by the database: the points
+    left per expiry instant in (now, now + days], soonest first, read through the member's lots index."""
+    rows = session.execute(_EXPIRING, {"cid": customer_id, "now": now, "horizon": now + dt.timedelta(days=days)})
+    return [{"points": int(points), "expires_at": at} for at, points in rows]
 
 
 def open_lots(session: Session, customer_id: int) -> list[PointLot]:

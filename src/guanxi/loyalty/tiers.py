@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from guanxi.customers import loyalty_feed
@@ -62,9 +62,11 @@ def ladder(session: Session) -> list[Step]:
             for t in session.scalars(select(Tier).order_by(Tier.rank))]
 
 
+_TIER = select(TierStatus.tier_code).where(TierStatus.customer_id == bindparam("cid"))  # built once: read on every balance look-up
+
+
 def tier_of(session: Session, customer_id: int) -> str | None:
-    row = session.get(TierStatus, customer_id)
-    return row.tier_code if row else None
+    return session.scalar(_TIER, {"cid": customer_id})
 
 
 def _set(session: Session, customer_id: int, code: str | None, now: dt.datetime, *, why: str) -> None:
